@@ -1,0 +1,61 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using DaskPS.Protocol.MessagePack;
+
+namespace DaskPS.Comm
+{
+    /// <summary>
+    /// One established connection that carries whole dask messages (object trees) both ways.
+    /// Writes may come from several callers; reads from one at a time.
+    /// </summary>
+    public abstract class DaskComm : IAsyncDisposable
+    {
+        /// <summary>This end's address, as a URI.</summary>
+        public abstract string LocalAddress { get; }
+
+        /// <summary>The other end's address, as a URI.</summary>
+        public abstract string PeerAddress { get; }
+
+        /// <summary>What the peer announced in its handshake (compression, python, pickle-protocol).</summary>
+        public MsgMap? PeerHandshake { get; protected set; }
+
+        public abstract bool IsClosed { get; }
+
+        public abstract ValueTask WriteAsync(object? message, CancellationToken cancellationToken = default);
+
+        /// <summary>Reads the next message; throws <see cref="CommClosedException"/> once the peer has gone.</summary>
+        public abstract ValueTask<object?> ReadAsync(CancellationToken cancellationToken = default);
+
+        /// <summary>Exchanges handshakes as the accepting side (which speaks first); listeners hand out comms before this.</summary>
+        public abstract ValueTask AcceptHandshakeAsync(CommOptions options, CancellationToken cancellationToken = default);
+
+        /// <summary>Closes gracefully: pending writes finish, then the connection ends.</summary>
+        public abstract ValueTask CloseAsync();
+
+        /// <summary>Closes at once, failing pending reads and writes.</summary>
+        public abstract void Abort();
+
+        public ValueTask DisposeAsync() => CloseAsync();
+
+        public override string ToString() => $"{GetType().Name}({LocalAddress} -> {PeerAddress})";
+    }
+
+    /// <summary>The connection is closed, by this side or by the peer.</summary>
+    public sealed class CommClosedException : DaskException
+    {
+        public CommClosedException(string message, Exception? inner = null) : base(message, inner) { }
+    }
+
+    /// <summary>Accepts connections on one address.</summary>
+    public abstract class DaskListener : IAsyncDisposable
+    {
+        /// <summary>The address peers should connect to (the bound port filled in).</summary>
+        public abstract string ContactAddress { get; }
+
+        /// <summary>Waits for the next connection; its handshake is not yet done (see <see cref="DaskComm.AcceptHandshakeAsync"/>).</summary>
+        public abstract ValueTask<DaskComm> AcceptAsync(CancellationToken cancellationToken = default);
+
+        public abstract ValueTask DisposeAsync();
+    }
+}

@@ -1,0 +1,36 @@
+using DaskPS.Protocol;
+using DaskPS.Protocol.MessagePack;
+
+namespace DaskPS.Comm
+{
+    /// <summary>
+    /// The first message on every connection. The accepting side sends first. DaskPS announces no
+    /// compression, so Python peers never compress toward it on that connection.
+    /// </summary>
+    internal static class Handshake
+    {
+        // Informational for the peer (it negotiates only compression and pickle protocol); the interpreter
+        // version dask peers of the supported releases ran with.
+        private static readonly object?[] PythonVersion = { 3L, 11L, 2L };
+
+        public static MsgMap Create() => new MsgMap(3)
+            .With("compression", null)
+            .With("python", PythonVersion)
+            .With("pickle-protocol", 5L);
+
+        /// <summary>Checks the peer's first message; Python peers hang silently on a bad one, DaskPS names it.</summary>
+        public static MsgMap Validate(object? message, string peer)
+        {
+            if (message is MsgMap map && map.ContainsKey("compression") && map.Get("pickle-protocol") is long)
+            {
+                return map;
+            }
+
+            string seen = message is MsgMap m && m.Get("op") is string op
+                ? $"an '{op}' request"
+                : message?.GetType().Name ?? "nil";
+            throw new DaskProtocolException(
+                $"{peer} did not start with a dask handshake (a map with 'compression' and 'pickle-protocol'); it sent {seen}.");
+        }
+    }
+}

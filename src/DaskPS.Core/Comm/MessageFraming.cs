@@ -1,0 +1,208 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using DaskPS.Buffers;
+using DaskPS.Protocol;
+using DaskPS.Protocol.MessagePack;
+
+namespace DaskPS.Comm
+{
+    /// <summary>
+    /// dask's TCP framing: <c>u64 L | u64 n | n × u64 length | frames</c>, little-endian, frame 0 msgpack.
+    /// The reader ignores L (2022.12 counts every byte after it, 2024.12 only some frames) and trusts only
+    /// the frame lengths, each checked against <see cref="CommOptions.MaxMessageSize"/> before anything is allocated.
+    /// </summary>
+    internal static class MessageFraming
+    {
+        /// <summary>Python joins messages under this size into one write; so do we, larger frames go out as they are.</summary>
+        private const int CoalesceLimit = 128 * 1024;
+
+        public static async ValueTask WriteAsync(Stream stream, object? message, CancellationToken cancellationToken)
+        {
+            var payloadFrames = new List<ReadOnlyMemory<byte>>();
+            using var frame0 = new PooledBufferWriter(512);
+            MsgPackSerializer.Serialize(frame0, message, DaskMessageConverter.ForWriting(payloadFrames));
+
+            int frameCount = 1 + payloadFrames.Count;
+            long total = frame0.WrittenCount;
+            foreach (ReadOnlyMemory<byte> frame in payloadFrames)
+            {
+                total += frame.Length;
+            }
+
+            int preludeLength = 8 * (2 + frameCount);
+            using var head = new PooledBufferWriter((int)Math.Min(preludeLength + total, CoalesceLimit + preludeLength));
+            Span<byte> prelude = head.GetSpan(preludeLength);
+            BinaryPrimitives.WriteUInt64LittleEndian(prelude, (ulong)(preludeLength - 8 + total));
+            BinaryPrimitives.WriteUInt64LittleEndian(prelude.Slice(8), (ulong)frameCount);
+            BinaryPrimitives.WriteUInt64LittleEndian(prelude.Slice(16), (ulong)frame0.WrittenCount);
+            for (int i = 0; i < payloadFrames.Count; i++)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(prelude.Slice(24 + (8 * i)), (ulong)payloadFrames[i].Length);
+            }
+
+            head.Advance(preludeLength);
+            Append(head, frame0.WrittenSpan);
+
+            // Small frames join the head; from the first large one on, frames are written where they lie.
+            int next = 0;
+            while (next < payloadFrames.Count && head.WrittenCount + payloadFrames[next].Length <= CoalesceLimit)
+            {
+                Append(head, payloadFrames[next].Span);
+                next++;
+            }
+
+            await WriteMemoryAsync(stream, head.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            for (; next < payloadFrames.Count; next++)
+            {
+                await WriteMemoryAsync(stream, payloadFrames[next], cancellationToken).ConfigureAwait(false);
+            }
+
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Reads one message; returns false at a clean end of stream between messages.</summary>
+        public static async ValueTask<(bool Ok, object? Message)> ReadAsync(PipeReader reader, CommOptions options, CancellationToken cancellationToken)
+        {
+            // Prelude: count and lengths, then the frames one by one, copied out as they arrive.
+            ReadResult result;
+            long frameCount;
+            while (true)
+            {
+                result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                if (buffer.Length >= 16)
+                {
+                    frameCount = CheckFrameCount(ReadUInt64(buffer.Slice(8, 8)), options);
+                    if (buffer.Length >= 16 + (8 * frameCount))
+                    {
+                        break;
+                    }
+                }
+
+                if (result.IsCompleted)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    if (buffer.Length == 0)
+                    {
+                        return (false, null);
+                    }
+
+                    throw new DaskProtocolException($"The connection closed in the middle of a message header ({buffer.Length} bytes received).");
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            var lengths = new long[frameCount];
+            long totalLength = 0;
+            ReadOnlySequence<byte> lengthBytes = result.Buffer.Slice(16, 8 * frameCount);
+            for (int i = 0; i < frameCount; i++)
+            {
+                lengths[i] = (long)Math.Min(ReadUInt64(lengthBytes.Slice(8 * i, 8)), long.MaxValue);
+                totalLength += lengths[i];
+                if (lengths[i] > int.MaxValue || totalLength > options.MaxMessageSize)
+                {
+                    throw new DaskProtocolException(
+                        $"A message declares {(totalLength > options.MaxMessageSize ? "at least " + totalLength : lengths[i].ToString())} bytes of frames; the limit is {options.MaxMessageSize} (CommOptions.MaxMessageSize).");
+                }
+            }
+
+            reader.AdvanceTo(result.Buffer.GetPosition(16 + (8 * frameCount)));
+
+            var frames = new ReadOnlyMemory<byte>[frameCount];
+            byte[]? frame0 = null;
+            try
+            {
+                for (int i = 0; i < frameCount; i++)
+                {
+                    int length = (int)lengths[i];
+                    // Frame 0 is decoded right away and can go back to the pool; payload frames are kept.
+                    byte[] target = i == 0 ? (frame0 = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1))) : (length == 0 ? Array.Empty<byte>() : new byte[length]);
+                    await FillAsync(reader, target, length, cancellationToken).ConfigureAwait(false);
+                    frames[i] = new ReadOnlyMemory<byte>(target, 0, length);
+                }
+
+                if (frameCount == 0)
+                {
+                    throw new DaskProtocolException("A message has no frames.");
+                }
+
+                object? message = MsgPackSerializer.Deserialize(frames[0].Span, DaskMessageConverter.ForReading(frames), options.MaxDepth);
+                return (true, message);
+            }
+            finally
+            {
+                if (frame0 is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(frame0);
+                }
+            }
+        }
+
+        private static async ValueTask FillAsync(PipeReader reader, byte[] target, int length, CancellationToken cancellationToken)
+        {
+            int filled = 0;
+            while (filled < length)
+            {
+                ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                long take = Math.Min(buffer.Length, length - filled);
+                buffer.Slice(0, take).CopyTo(target.AsSpan(filled));
+                filled += (int)take;
+                reader.AdvanceTo(buffer.GetPosition(take));
+                if (filled < length && result.IsCompleted)
+                {
+                    throw new DaskProtocolException($"The connection closed in the middle of a frame ({filled} of {length} bytes received).");
+                }
+            }
+        }
+
+        private static long CheckFrameCount(ulong frameCount, CommOptions options)
+        {
+            // Every frame costs 8 header bytes, so the size limit bounds the count too.
+            long most = Math.Min(options.MaxMessageSize / 8, CommOptions.MaxFrameCount);
+            if (frameCount < 1 || frameCount > (ulong)most)
+            {
+                throw new DaskProtocolException($"A message declares {frameCount} frames; expected 1 to {most}.");
+            }
+
+            return (long)frameCount;
+        }
+
+        private static ulong ReadUInt64(ReadOnlySequence<byte> eight)
+        {
+            Span<byte> span = stackalloc byte[8];
+            eight.CopyTo(span);
+            return BinaryPrimitives.ReadUInt64LittleEndian(span);
+        }
+
+        private static void Append(PooledBufferWriter writer, ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(writer.GetSpan(bytes.Length));
+            writer.Advance(bytes.Length);
+        }
+
+        private static Task WriteMemoryAsync(Stream stream, ReadOnlyMemory<byte> memory, CancellationToken cancellationToken)
+        {
+            if (memory.IsEmpty)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (MemoryMarshal.TryGetArray(memory, out ArraySegment<byte> segment))
+            {
+                return stream.WriteAsync(segment.Array!, segment.Offset, segment.Count, cancellationToken);
+            }
+
+            byte[] copy = memory.ToArray();
+            return stream.WriteAsync(copy, 0, copy.Length, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DaskPS.Comm
+{
+    /// <summary>tcp:// and tls:// (the same framing inside an SslStream).</summary>
+    internal sealed class TcpTransport : IDaskTransport
+    {
+        private readonly bool _secure;
+
+        public TcpTransport(bool secure)
+        {
+            _secure = secure;
+        }
+
+        public string Scheme => _secure ? "tls" : "tcp";
+
+        public async Task<DaskComm> ConnectAsync(DaskAddress address, CommOptions options, CancellationToken cancellationToken)
+        {
+            TlsOptions? tls = RequireTls(options, listening: false);
+            DaskAddress resolved = await address.ResolveAsync(cancellationToken).ConfigureAwait(false);
+            IPEndPoint endPoint = resolved.ToEndPoint();
+            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                using (cancellationToken.Register(() => socket.Dispose()))
+                {
+                    try
+                    {
+                        await socket.ConnectAsync(endPoint).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        throw new CommClosedException($"Could not connect to {address}: {(e as SocketException)?.SocketErrorCode.ToString() ?? e.Message}.", e);
+                    }
+                }
+
+                string local = Format(socket.LocalEndPoint);
+                Stream stream = new NetworkStream(socket, ownsSocket: true);
+                if (tls is not null)
+                {
+                    var ssl = new SslStream(stream, false, (_, cert, chain, errors) => tls.ValidatePeer(cert, chain, errors, isServer: false));
+                    var clientCertificates = new System.Security.Cryptography.X509Certificates.X509CertificateCollection();
+                    if (tls.Certificate is not null)
+                    {
+                        clientCertificates.Add(tls.Certificate);
+                    }
+
+                    try
+                    {
+                        await ssl.AuthenticateAsClientAsync(tls.ServerName ?? address.Host, clientCertificates, tls.Protocols, false).ConfigureAwait(false);
+                    }
+                    catch (AuthenticationException e)
+                    {
+                        ssl.Dispose();
+                        throw new CommClosedException($"The TLS handshake with {address} failed: {e.Message}", e);
+                    }
+
+                    stream = ssl;
+                }
+
+                var comm = new StreamComm(stream, local, address.ToString(), options);
+                try
+                {
+                    await comm.ConnectHandshakeAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    comm.Abort();
+                    throw;
+                }
+
+                return comm;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        public Task<DaskListener> ListenAsync(DaskAddress address, CommOptions options, CancellationToken cancellationToken)
+        {
+            TlsOptions? tls = RequireTls(options, listening: true);
+            IPAddress ip = address.Host.Length == 0 ? IPAddress.IPv6Any : address.ToEndPoint().Address;
+            var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                if (ip.Equals(IPAddress.IPv6Any))
+                {
+                    socket.DualMode = true;
+                }
+
+                socket.Bind(new IPEndPoint(ip, address.Port));
+                socket.Listen(512);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw new CommClosedException($"Could not listen on {address}: {e.SocketErrorCode}.", e);
+            }
+
+            return Task.FromResult<DaskListener>(new TcpListenerImpl(socket, Scheme, address.Host, tls, options));
+        }
+
+        internal static string Format(EndPoint? endPoint, string scheme = "tcp")
+        {
+            if (endPoint is not IPEndPoint ip)
+            {
+                return scheme + "://";
+            }
+
+            IPAddress address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;
+            string host = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+            return $"{scheme}://{host}:{ip.Port}";
+        }
+
+        private TlsOptions? RequireTls(CommOptions options, bool listening)
+        {
+            if (!_secure)
+            {
+                return null;
+            }
+
+            TlsOptions tls = options.Tls ?? throw new ArgumentException("A tls:// address needs CommOptions.Tls (certificates).");
+            if (listening && tls.Certificate is null)
+            {
+                throw new ArgumentException("Listening on a tls:// address needs TlsOptions.Certificate (with its private key).");
+            }
+
+            return tls;
+        }
+
+        private sealed class TcpListenerImpl : DaskListener
+        {
+            private readonly Socket _socket;
+            private readonly string _scheme;
+            private readonly TlsOptions? _tls;
+            private readonly CommOptions _options;
+
+            public TcpListenerImpl(Socket socket, string scheme, string requestedHost, TlsOptions? tls, CommOptions options)
+            {
+                _socket = socket;
+                _scheme = scheme;
+                _tls = tls;
+                _options = options;
+                var bound = (IPEndPoint)socket.LocalEndPoint!;
+                // Listening on every interface: advertise loopback's counterpart only if nothing better is known.
+                ContactAddress = requestedHost.Length == 0
+                    ? $"{scheme}://127.0.0.1:{bound.Port}"
+                    : Format(bound, scheme);
+            }
+
+            public override string ContactAddress { get; }
+
+            public override async ValueTask<DaskComm> AcceptAsync(CancellationToken cancellationToken = default)
+            {
+                Socket client;
+                using (cancellationToken.Register(() => _socket.Dispose()))
+                {
+                    try
+                    {
+                        client = await _socket.AcceptAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is SocketException || e is ObjectDisposedException)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        throw new CommClosedException($"The listener on {ContactAddress} is closed.", e);
+                    }
+                }
+
+                client.NoDelay = true;
+                string peer = Format(client.RemoteEndPoint, _scheme);
+                string local = Format(client.LocalEndPoint, _scheme);
+                var stream = new NetworkStream(client, ownsSocket: true);
+                return new StreamComm(stream, local, peer, _options, _tls);
+            }
+
+            public override ValueTask DisposeAsync()
+            {
+                _socket.Dispose();
+                return default;
+            }
+        }
+    }
+}

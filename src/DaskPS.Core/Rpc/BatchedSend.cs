@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using DaskPS.Comm;
+
+namespace DaskPS.Rpc
+{
+    /// <summary>
+    /// Sends many small messages on one long-lived comm as lists, at most one write per interval
+    /// (dask's BatchedSend). <see cref="Send"/> never blocks; <see cref="CloseAsync"/> flushes everything
+    /// queued before closing. If the comm breaks, unsent messages stay in <see cref="Unsent"/>.
+    /// </summary>
+    public sealed class BatchedSend : IAsyncDisposable
+    {
+        public static readonly TimeSpan DefaultInterval = TimeSpan.FromMilliseconds(2);
+
+        private readonly object _gate = new object();
+        private readonly TimeSpan _interval;
+        private readonly SemaphoreSlim _wake = new SemaphoreSlim(0, int.MaxValue);
+        private List<object?> _buffer = new List<object?>();
+        private List<object?> _unsent = new List<object?>();
+        private DaskComm? _comm;
+        private Task _loop = Task.CompletedTask;
+        private bool _closing;
+        private Exception? _failure;
+
+        public BatchedSend(TimeSpan? interval = null)
+        {
+            _interval = interval ?? DefaultInterval;
+        }
+
+        public long MessagesSent { get; private set; }
+
+        public long BatchesSent { get; private set; }
+
+        /// <summary>Messages that were queued or in flight when the comm failed.</summary>
+        public IReadOnlyList<object?> Unsent
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _unsent.ToArray();
+                }
+            }
+        }
+
+        /// <summary>Completes when the sender stops; faults with the comm's failure.</summary>
+        public Task Completion => _loop;
+
+        public void Start(DaskComm comm)
+        {
+            lock (_gate)
+            {
+                if (_comm is not null)
+                {
+                    throw new InvalidOperationException("This BatchedSend is already started.");
+                }
+
+                _comm = comm;
+            }
+
+            _loop = Task.Run(SendLoopAsync);
+        }
+
+        /// <summary>Queues a message; throws once the sender is closed or its comm failed, so nothing is dropped silently.</summary>
+        public void Send(object? message)
+        {
+            lock (_gate)
+            {
+                if (_failure is not null)
+                {
+                    throw new CommClosedException("The batched stream failed; the message was not sent.", _failure);
+                }
+
+                if (_closing)
+                {
+                    throw new CommClosedException("The batched stream is closed; the message was not sent.");
+                }
+
+                _buffer.Add(message);
+                if (_buffer.Count == 1)
+                {
+                    _wake.Release();
+                }
+            }
+        }
+
+        /// <summary>Sends what is queued, then closes the comm.</summary>
+        public async Task CloseAsync(TimeSpan? timeout = null)
+        {
+            bool first;
+            lock (_gate)
+            {
+                first = !_closing;
+                _closing = true;
+            }
+
+            if (first)
+            {
+                _wake.Release();
+            }
+
+            Task finished = await Task.WhenAny(_loop, Task.Delay(timeout ?? TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+            if (_comm is not null)
+            {
+                await _comm.CloseAsync().ConfigureAwait(false);
+            }
+
+            if (finished != _loop)
+            {
+                throw new TimeoutException("The batched stream could not flush its messages in time.");
+            }
+        }
+
+        /// <summary>Stops at once without flushing (the comm is aborted).</summary>
+        public void Abort()
+        {
+            lock (_gate)
+            {
+                _closing = true;
+            }
+
+            _comm?.Abort();
+            _wake.Release();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await CloseAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is CommClosedException || e is TimeoutException)
+            {
+                // Disposal is best effort; CloseAsync reports failures to callers that ask.
+            }
+        }
+
+        private async Task SendLoopAsync()
+        {
+            DaskComm comm = _comm!;
+            var lastSend = Stopwatch.StartNew();
+            var spare = new List<object?>();
+            while (true)
+            {
+                await _wake.WaitAsync().ConfigureAwait(false);
+                TimeSpan wait = _interval - lastSend.Elapsed;
+                bool closing;
+                lock (_gate)
+                {
+                    closing = _closing;
+                }
+
+                if (wait > TimeSpan.Zero && !closing)
+                {
+                    await Task.Delay(wait).ConfigureAwait(false);
+                }
+
+                List<object?> batch;
+                lock (_gate)
+                {
+                    batch = _buffer;
+                    _buffer = spare;
+                    closing = _closing;
+                }
+
+                if (batch.Count > 0)
+                {
+                    try
+                    {
+                        await comm.WriteAsync(batch).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        lock (_gate)
+                        {
+                            _failure = e;
+                            _unsent = batch;
+                            _unsent.AddRange(_buffer);
+                            _buffer.Clear();
+                        }
+
+                        throw;
+                    }
+
+                    MessagesSent += batch.Count;
+                    BatchesSent++;
+                    lastSend.Restart();
+                    batch.Clear();
+                }
+
+                spare = batch;
+                lock (_gate)
+                {
+                    if (_closing && _buffer.Count == 0)
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

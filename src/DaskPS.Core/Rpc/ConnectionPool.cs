@@ -1,0 +1,277 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using DaskPS.Comm;
+using DaskPS.Protocol.MessagePack;
+
+namespace DaskPS.Rpc
+{
+    /// <summary>
+    /// Reuses comms per address under one global limit on open comms. When the limit is reached, idle comms
+    /// to other addresses are closed to make room; otherwise callers wait for a comm to come back.
+    /// </summary>
+    public sealed class ConnectionPool : IAsyncDisposable
+    {
+        public const int DefaultLimit = 512;
+
+        private readonly object _gate = new object();
+        private readonly Dictionary<string, Stack<DaskComm>> _idle = new Dictionary<string, Stack<DaskComm>>(StringComparer.Ordinal);
+        private readonly HashSet<DaskComm> _inUse = new HashSet<DaskComm>();
+        private readonly SemaphoreSlim _slots;
+        private bool _closed;
+
+        public ConnectionPool(int limit = DefaultLimit, CommOptions? options = null)
+        {
+            if (limit < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(limit), limit, "A connection pool needs room for at least one comm.");
+            }
+
+            Limit = limit;
+            Options = options ?? CommOptions.Default;
+            _slots = new SemaphoreSlim(limit, limit);
+        }
+
+        public int Limit { get; }
+
+        public CommOptions Options { get; }
+
+        public int Open
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    int idle = 0;
+                    foreach (Stack<DaskComm> stack in _idle.Values)
+                    {
+                        idle += stack.Count;
+                    }
+
+                    return idle + _inUse.Count;
+                }
+            }
+        }
+
+        public int Active
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _inUse.Count;
+                }
+            }
+        }
+
+        /// <summary>An rpc bound to <paramref name="address"/> that borrows comms from this pool.</summary>
+        public DaskRpc this[string address] => new DaskRpc(address, this);
+
+        /// <summary>Takes an idle comm to <paramref name="address"/> or opens a new one.</summary>
+        public async Task<DaskComm> AcquireAsync(string address, CancellationToken cancellationToken = default)
+        {
+            string key = DaskAddress.Normalize(address);
+            while (true)
+            {
+                lock (_gate)
+                {
+                    ThrowIfClosed();
+                    if (_idle.TryGetValue(key, out Stack<DaskComm>? stack))
+                    {
+                        while (stack.Count > 0)
+                        {
+                            DaskComm candidate = stack.Pop();
+                            if (!candidate.IsClosed)
+                            {
+                                _inUse.Add(candidate);
+                                return candidate;
+                            }
+
+                            _slots.Release();
+                        }
+                    }
+                }
+
+                if (!_slots.Wait(0))
+                {
+                    // Full: make room by closing an idle comm (any address), else wait for one to come back.
+                    if (!CloseOneIdle())
+                    {
+                        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        _slots.Release();
+                    }
+
+                    continue;
+                }
+
+                DaskComm comm;
+                try
+                {
+                    comm = await Transports.ConnectAsync(address, Options, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    _slots.Release();
+                    throw;
+                }
+
+                lock (_gate)
+                {
+                    if (_closed)
+                    {
+                        comm.Abort();
+                        _slots.Release();
+                        ThrowIfClosed();
+                    }
+
+                    _inUse.Add(comm);
+                }
+
+                return comm;
+            }
+        }
+
+        /// <summary>Gives a comm back for reuse; a closed one frees its slot.</summary>
+        public void Release(string address, DaskComm comm)
+        {
+            lock (_gate)
+            {
+                if (!_inUse.Remove(comm))
+                {
+                    return;
+                }
+
+                if (comm.IsClosed || _closed)
+                {
+                    comm.Abort();
+                    _slots.Release();
+                    return;
+                }
+
+                string key = DaskAddress.Normalize(address);
+                if (!_idle.TryGetValue(key, out Stack<DaskComm>? stack))
+                {
+                    _idle[key] = stack = new Stack<DaskComm>();
+                }
+
+                stack.Push(comm);
+            }
+        }
+
+        /// <summary>Closes a comm that must not be reused (e.g. after a timeout mid-reply).</summary>
+        public void Discard(DaskComm comm)
+        {
+            comm.Abort();
+            lock (_gate)
+            {
+                if (_inUse.Remove(comm))
+                {
+                    _slots.Release();
+                }
+            }
+        }
+
+        /// <summary>Closes every idle comm (the seed's collect_comms), leaving those in use alone.</summary>
+        public int CollectIdle()
+        {
+            int closed = 0;
+            while (CloseOneIdle())
+            {
+                closed++;
+            }
+
+            return closed;
+        }
+
+        /// <summary>One request/response exchange on a pooled comm.</summary>
+        public async Task<object?> SendRecvAsync(string address, MsgMap request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        {
+            string op = request.Get("op") as string ?? "?";
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (timeout is TimeSpan limit && limit != Timeout.InfiniteTimeSpan)
+            {
+                deadline.CancelAfter(limit);
+            }
+
+            DaskComm? comm = null;
+            try
+            {
+                comm = await AcquireAsync(address, deadline.Token).ConfigureAwait(false);
+                await comm.WriteAsync(request, deadline.Token).ConfigureAwait(false);
+                object? reply = request.Get("reply") is false ? null : await comm.ReadAsync(deadline.Token).ConfigureAwait(false);
+                Release(address, comm);
+                comm = null;
+                return RemoteErrors.ThrowIfError(reply, address, op);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"'{op}' on {address} got no reply within {timeout!.Value.TotalSeconds:0.###} s.");
+            }
+            finally
+            {
+                if (comm is not null)
+                {
+                    Discard(comm);
+                }
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            List<DaskComm> all = new List<DaskComm>();
+            lock (_gate)
+            {
+                _closed = true;
+                foreach (Stack<DaskComm> stack in _idle.Values)
+                {
+                    all.AddRange(stack);
+                }
+
+                all.AddRange(_inUse);
+                _idle.Clear();
+                _inUse.Clear();
+            }
+
+            foreach (DaskComm comm in all)
+            {
+                comm.Abort();
+            }
+
+            return default;
+        }
+
+        private bool CloseOneIdle()
+        {
+            DaskComm? victim = null;
+            lock (_gate)
+            {
+                foreach (Stack<DaskComm> stack in _idle.Values)
+                {
+                    if (stack.Count > 0)
+                    {
+                        victim = stack.Pop();
+                        break;
+                    }
+                }
+            }
+
+            if (victim is null)
+            {
+                return false;
+            }
+
+            victim.Abort();
+            _slots.Release();
+            return true;
+        }
+
+        private void ThrowIfClosed()
+        {
+            if (_closed)
+            {
+                throw new ObjectDisposedException(nameof(ConnectionPool));
+            }
+        }
+    }
+}

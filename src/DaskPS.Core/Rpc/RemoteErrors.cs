@@ -1,0 +1,63 @@
+using System;
+using DaskPS.Protocol;
+using DaskPS.Protocol.MessagePack;
+
+namespace DaskPS.Rpc
+{
+    /// <summary>A remote handler failed; carries what the peer said about it.</summary>
+    public class DaskRemoteException : DaskException
+    {
+        public DaskRemoteException(string message, string? remoteType, string? remoteTraceback)
+            : base(message, null)
+        {
+            RemoteType = remoteType;
+            RemoteTraceback = remoteTraceback;
+        }
+
+        /// <summary>The exception type on the remote side, where it is known (e.g. "KeyError").</summary>
+        public string? RemoteType { get; }
+
+        public string? RemoteTraceback { get; }
+    }
+
+    /// <summary>dask's reply shape for a handler that raised: <c>status: uncaught-error</c>.</summary>
+    internal static class RemoteErrors
+    {
+        public static MsgMap ToReply(Exception error) => new MsgMap(5)
+            .With("status", "uncaught-error")
+            // A plain str: Python clients turn it into Exception(str); bytes would be unpickled (section 6 of the notes).
+            .With("exception", $"{PythonName(error)}: {error.Message}")
+            .With("traceback", null)
+            .With("exception_text", $"{PythonName(error)}('{error.Message}')")
+            .With("traceback_text", error.StackTrace ?? string.Empty);
+
+        /// <summary>Throws when <paramref name="reply"/> is an uncaught-error reply; returns it otherwise.</summary>
+        public static object? ThrowIfError(object? reply, string address, string op)
+        {
+            if (reply is MsgMap map && map.Get("status") is "uncaught-error")
+            {
+                string text = map.Get("exception_text") as string
+                    ?? (map.Get("exception") as string)
+                    ?? (map.Get("exception") is SerializedPayload or PickledPayload ? "a Python exception (pickled)" : "an unknown error");
+                throw new DaskRemoteException($"'{op}' on {address} failed: {text}", TypeOf(text), map.Get("traceback_text") as string);
+            }
+
+            return reply;
+        }
+
+        private static string? TypeOf(string text)
+        {
+            int end = text.IndexOfAny(new[] { '(', ':' });
+            return end > 0 ? text.Substring(0, end) : null;
+        }
+
+        private static string PythonName(Exception error) => error switch
+        {
+            ArgumentException => "ValueError",
+            System.Collections.Generic.KeyNotFoundException => "KeyError",
+            TimeoutException => "TimeoutError",
+            NotSupportedException => "NotImplementedError",
+            _ => error.GetType().Name,
+        };
+    }
+}

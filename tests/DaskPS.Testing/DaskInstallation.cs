@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace DaskPS.Testing
+{
+    /// <summary>
+    /// Where the real dask of a given version lives on this machine: Debian's 2022.12.1 on /usr/bin/python3,
+    /// or the private 2024.12.1 install made by shared/peers/install-dask-2024.12.sh.
+    /// </summary>
+    public sealed class DaskInstallation
+    {
+        public const string SystemPython = "/usr/bin/python3";
+
+        private DaskInstallation(string version, IReadOnlyDictionary<string, string> environment)
+        {
+            Version = version;
+            Environment = environment;
+        }
+
+        public string Version { get; }
+
+        /// <summary>Variables to set for every Python process of this installation.</summary>
+        public IReadOnlyDictionary<string, string> Environment { get; }
+
+        /// <summary>The version chosen by DASKPS_DASK_VERSION (2022.12 by default).</summary>
+        public static DaskInstallation Selected => ForVersion(System.Environment.GetEnvironmentVariable("DASKPS_DASK_VERSION") ?? "2022.12");
+
+        public static DaskInstallation ForVersion(string version)
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["PYTHONDONTWRITEBYTECODE"] = "1",
+                // Ignore any user dask config on the machine; tests define their own.
+                ["DASK_CONFIG"] = Path.Combine(Path.GetTempPath(), "daskps-no-config"),
+            };
+
+            switch (version)
+            {
+                case "2022.12":
+                    if (!File.Exists("/usr/bin/dask-scheduler"))
+                    {
+                        throw new InvalidOperationException("dask 2022.12 is not installed: run 'apt-get install -y python3-distributed'.");
+                    }
+
+                    break;
+                case "2024.12":
+                    string baseDir = System.Environment.GetEnvironmentVariable("DASK2024_BASE")
+                        ?? Path.Combine(System.Environment.GetEnvironmentVariable("XDG_CACHE_HOME")
+                            ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache"), "dask-2024.12");
+                    string sitePackages = Path.Combine(baseDir, "prefix", "usr", "lib", "python3", "dist-packages");
+                    if (!Directory.Exists(Path.Combine(sitePackages, "distributed")))
+                    {
+                        throw new InvalidOperationException($"dask 2024.12 is not installed under {baseDir}: run 'bash shared/peers/install-dask-2024.12.sh'.");
+                    }
+
+                    environment["PYTHONPATH"] = sitePackages;
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown dask version '{version}'; expected 2022.12 or 2024.12.", nameof(version));
+            }
+
+            return new DaskInstallation(version, environment);
+        }
+    }
+}
