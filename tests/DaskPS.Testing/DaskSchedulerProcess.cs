@@ -43,8 +43,7 @@ namespace DaskPS.Testing
                 // --no-dashboard alone still binds 0.0.0.0; keep every endpoint on loopback.
                 "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
                 "--scheduler-file", schedulerFile,
-                "--local-directory", directory,
-            }, environment);
+            }, WithScratch(environment, directory));
 
             try
             {
@@ -72,6 +71,7 @@ namespace DaskPS.Testing
             {
                 if (process.HasExited)
                 {
+                    await process.WaitForExitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                     throw new InvalidOperationException($"dask-scheduler exited during start-up:\n{process.Output}");
                 }
 
@@ -95,6 +95,20 @@ namespace DaskPS.Testing
             }
 
             throw new TimeoutException($"dask-scheduler did not publish its address within {timeout.TotalSeconds} s:\n{process.Output}");
+        }
+
+        private static IReadOnlyDictionary<string, string> WithScratch(IReadOnlyDictionary<string, string>? environment, string directory)
+        {
+            var merged = new Dictionary<string, string>(StringComparer.Ordinal) { ["DASK_TEMPORARY_DIRECTORY"] = directory };
+            if (environment is not null)
+            {
+                foreach (KeyValuePair<string, string> pair in environment)
+                {
+                    merged[pair.Key] = pair.Value;
+                }
+            }
+
+            return merged;
         }
 
         private static void TryDelete(string directory)

@@ -102,6 +102,8 @@ namespace DaskPS.Testing
             try
             {
                 await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+                // The parameterless wait also drains the redirected output.
+                _process.WaitForExit();
                 return true;
             }
             catch (OperationCanceledException)
@@ -109,6 +111,46 @@ namespace DaskPS.Testing
                 return false;
             }
         }
+
+        /// <summary>Waits until a line of output matches; fails with the output so far when the process exits or time runs out.</summary>
+        public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+        {
+            DateTime deadline = DateTime.UtcNow + timeout;
+            while (true)
+            {
+                foreach (string line in Output.Split('\n'))
+                {
+                    if (match(line.TrimEnd('\r')))
+                    {
+                        return line.TrimEnd('\r');
+                    }
+                }
+
+                if (HasExited)
+                {
+                    // Output handlers may still be draining; look once more after the process is gone.
+                    _process.WaitForExit();
+                    foreach (string line in Output.Split('\n'))
+                    {
+                        if (match(line.TrimEnd('\r')))
+                        {
+                            return line.TrimEnd('\r');
+                        }
+                    }
+
+                    throw new InvalidOperationException($"python exited ({_process.ExitCode}) before printing the expected line. Output:\n{Output}");
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"python did not print the expected line within {timeout.TotalSeconds} s. Output:\n{Output}");
+                }
+
+                await Task.Delay(20).ConfigureAwait(false);
+            }
+        }
+
+        public int ExitCode => _process.ExitCode;
 
         /// <summary>Kills at once (SIGKILL), as a crash would.</summary>
         public void Kill()
