@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every DaskPS test suite and ends with one line: "tests: N passed, N failed, N skipped".
+# Exit status is non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-prerequisites.sh || exit 1
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+passed=0 failed=0 skipped=0 status=0
+
+dotnet build DaskPS.slnx -c Release -nologo -v quiet || { echo "tests: 0 passed, 1 failed, 0 skipped"; exit 1; }
+
+for project in tests/*.Tests; do
+  [ -f "$project/$(basename "$project").csproj" ] || continue
+  log="$results/$(basename "$project").log"
+  dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  # dotnet test's summary: "Passed!  - Failed: 0, Passed: 5, Skipped: 0, Total: 5, ..."
+  summary=$(grep -E 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -n 1)
+  if [ -z "$summary" ]; then
+    echo "No test summary from $project: counted as a failure."
+    failed=$((failed + 1)); status=1; continue
+  fi
+  failed=$((failed + $(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")))
+  passed=$((passed + $(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")))
+  skipped=$((skipped + $(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")))
+done
+
+if command -v pwsh >/dev/null 2>&1 && compgen -G "tests/Pester/*.Tests.ps1" >/dev/null; then
+  pester_out="$results/pester.txt"
+  pwsh -NoProfile -NonInteractive -File tests/Pester/Invoke-Tests.ps1 -ResultFile "$pester_out"
+  [ $? -eq 0 ] || status=1
+  if [ -f "$pester_out" ]; then
+    read -r p f s < "$pester_out"
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  else
+    echo "The Pester run wrote no result counts: counted as a failure."
+    failed=$((failed + 1)); status=1
+  fi
+elif ! command -v pwsh >/dev/null 2>&1; then
+  echo "Pester suite SKIPPED: pwsh not found"
+else
+  echo "Pester suite: no tests/Pester/*.Tests.ps1 yet"
+fi
+
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] || status=1
+exit $status
