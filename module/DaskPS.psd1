@@ -16,7 +16,6 @@
     PrivateData          = @{
         PSData = @{
             Tags       = @('dask', 'distributed', 'parallel', 'cluster', 'jobs')
-            ProjectUri = 'https://github.com/daskps/DaskPS'
         }
     }
 }
