@@ -1,0 +1,17 @@
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using DaskPS.Protocol.MessagePack;
+
+namespace DaskPS.Tasks
+{
+    /// <summary>Runs one kind of task payload on a worker (the .NET runtime here; PowerShell script blocks in the module).</summary>
+    public interface ITaskRuntime
+    {
+        /// <summary>The name task specs use to pick this runtime.</summary>
+        string Name { get; }
+
+        /// <summary>Runs a task whose dependencies are already substituted into <paramref name="args"/>.</summary>
+        Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, CancellationToken cancellationToken);
+    }
+}
