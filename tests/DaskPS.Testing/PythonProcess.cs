@@ -14,6 +14,7 @@ namespace DaskPS.Testing
     {
         private readonly Process _process;
         private readonly StringBuilder _output = new StringBuilder();
+        private bool _disposed;
 
         private PythonProcess(Process process)
         {
@@ -170,6 +171,12 @@ namespace DaskPS.Testing
 
         public async ValueTask DisposeAsync()
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             Kill();
             await WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             _process.Dispose();

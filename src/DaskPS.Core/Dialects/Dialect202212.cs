@@ -1,0 +1,92 @@
+using System.Collections.Generic;
+using DaskPS.Client;
+using DaskPS.Protocol.MessagePack;
+using DaskPS.Tasks;
+
+namespace DaskPS.Dialects
+{
+    /// <summary>
+    /// dask.distributed 2022.12: <c>update-graph</c> with opaque task payloads the scheduler passes through
+    /// untouched. Only the fields the scheduler's handler accepts: any other field kills the client's stream.
+    /// </summary>
+    internal sealed class Dialect202212 : SchedulerDialect
+    {
+        public override string Name => "2022.12";
+
+        public override MsgMap UpdateGraph(string clientId, IReadOnlyList<DaskNode> nodes, string stimulusId)
+        {
+            var tasks = new MsgMap(nodes.Count);
+            var dependencies = new MsgMap(nodes.Count);
+            var priority = new MsgMap(nodes.Count);
+            var resources = new MsgMap(nodes.Count);
+            var userPriority = new MsgMap(nodes.Count);
+            var restrictions = new MsgMap();
+            var retries = new MsgMap();
+            var keys = new object?[nodes.Count];
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                DaskNode node = nodes[i];
+                keys[i] = node.Key;
+                tasks[node.Key] = node.Spec!.ToPayload();
+                var deps = new object?[node.Dependencies.Count];
+                for (int d = 0; d < deps.Length; d++)
+                {
+                    deps[d] = node.Dependencies[d].Key;
+                }
+
+                dependencies[node.Key] = deps;
+                // Dependencies come first in the list, so the position is a valid topological order.
+                priority[node.Key] = (long)i;
+                userPriority[node.Key] = (long)node.Options.Priority;
+                resources[node.Key] = Resources(node.Options);
+                if (node.Options.Workers is { Count: > 0 } workers)
+                {
+                    restrictions[node.Key] = ToArray(workers);
+                }
+
+                if (node.Options.Retries > 0)
+                {
+                    retries[node.Key] = (long)node.Options.Retries;
+                }
+            }
+
+            return new MsgMap(12)
+                .With("op", "update-graph")
+                .With("tasks", tasks)
+                .With("keys", keys)
+                .With("dependencies", dependencies)
+                .With("priority", priority)
+                .With("user_priority", userPriority)
+                .With("resources", resources)
+                .With("restrictions", restrictions)
+                .With("retries", retries)
+                .With("client", clientId)
+                .With("stimulus_id", stimulusId);
+        }
+
+        private static MsgMap Resources(DaskTaskOptions options)
+        {
+            var map = new MsgMap().With(Routing.Resource, 1.0);
+            if (options.Resources is not null)
+            {
+                foreach (KeyValuePair<string, double> pair in options.Resources)
+                {
+                    map[pair.Key] = pair.Value;
+                }
+            }
+
+            return map;
+        }
+
+        private static object?[] ToArray(IReadOnlyList<string> items)
+        {
+            var array = new object?[items.Count];
+            for (int i = 0; i < array.Length; i++)
+            {
+                array[i] = items[i];
+            }
+
+            return array;
+        }
+    }
+}
