@@ -1,0 +1,260 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DaskPS.Hosting
+{
+    /// <summary>
+    /// A child process (a dask-scheduler, a worker host, a script) whose output is captured line by line;
+    /// disposing kills it and its children.
+    /// </summary>
+    public class ChildProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new StringBuilder();
+        private bool _disposed;
+
+        protected ChildProcess(Process process)
+        {
+            _process = process;
+        }
+
+        public int Id => _process.Id;
+
+        public bool HasExited => _process.HasExited;
+
+        /// <summary>Everything written to stdout and stderr so far.</summary>
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        /// <summary>Starts <paramref name="fileName"/> with arguments and extra environment variables.</summary>
+        public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? stdin = null)
+        {
+            Launch(fileName, arguments, environment, stdin, out ChildProcess? wrapper, p => new ChildProcess(p));
+            return wrapper!;
+        }
+
+        /// <summary>Creates the process, wires output capture into the wrapper <paramref name="wrap"/> makes, and starts it.</summary>
+        protected static Process Launch<T>(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, string? stdin, out T? wrapper, Func<Process, T> wrap)
+            where T : ChildProcess
+        {
+            var info = new ProcessStartInfo(fileName)
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = stdin is not null,
+            };
+            // ArgumentList is not in netstandard2.0: quote as the runtime's parser expects.
+            info.Arguments = string.Join(" ", System.Linq.Enumerable.Select(arguments, Quote));
+
+            if (environment is not null)
+            {
+                foreach (KeyValuePair<string, string> pair in environment)
+                {
+                    info.Environment[pair.Key] = pair.Value;
+                }
+            }
+
+            var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+            T created = wrap(process);
+            process.OutputDataReceived += (_, e) => created.Append(e.Data);
+            process.ErrorDataReceived += (_, e) => created.Append(e.Data);
+            try
+            {
+                process.Start();
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                process.Dispose();
+                throw new DaskException($"'{fileName}' could not be started: {e.Message}", e);
+            }
+
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            if (stdin is not null)
+            {
+                process.StandardInput.Write(stdin);
+                process.StandardInput.Close();
+            }
+
+            wrapper = created;
+            return process;
+        }
+
+        /// <summary>Waits for the process to end; fails with its output on a non-zero exit or when time runs out.</summary>
+        public async Task<string> CompleteAsync(TimeSpan timeout)
+        {
+            if (!await WaitForExitAsync(timeout).ConfigureAwait(false))
+            {
+                throw new TimeoutException($"{_process.StartInfo.FileName} did not finish within {timeout.TotalSeconds} s. Output:\n{Output}");
+            }
+
+            if (_process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"{_process.StartInfo.FileName} exited with {_process.ExitCode}. Output:\n{Output}");
+            }
+
+            return Output;
+        }
+
+        public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+        {
+            if (!_process.HasExited)
+            {
+                var exited = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                EventHandler onExit = (_, _) => exited.TrySetResult(true);
+                _process.Exited += onExit;
+                try
+                {
+                    if (!_process.HasExited && await Task.WhenAny(exited.Task, Task.Delay(timeout)).ConfigureAwait(false) != exited.Task)
+                    {
+                        return false;
+                    }
+                }
+                finally
+                {
+                    _process.Exited -= onExit;
+                }
+            }
+
+            // The parameterless wait also drains the redirected output.
+            _process.WaitForExit();
+            return true;
+        }
+
+        /// <summary>Waits until a line of output matches; fails with the output so far when the process exits or time runs out.</summary>
+        public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+        {
+            DateTime deadline = DateTime.UtcNow + timeout;
+            while (true)
+            {
+                foreach (string line in Output.Split('\n'))
+                {
+                    if (match(line.TrimEnd('\r')))
+                    {
+                        return line.TrimEnd('\r');
+                    }
+                }
+
+                if (HasExited)
+                {
+                    // Output handlers may still be draining; look once more after the process is gone.
+                    _process.WaitForExit();
+                    foreach (string line in Output.Split('\n'))
+                    {
+                        if (match(line.TrimEnd('\r')))
+                        {
+                            return line.TrimEnd('\r');
+                        }
+                    }
+
+                    throw new InvalidOperationException($"{_process.StartInfo.FileName} exited ({_process.ExitCode}) before printing the expected line. Output:\n{Output}");
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"{_process.StartInfo.FileName} did not print the expected line within {timeout.TotalSeconds} s. Output:\n{Output}");
+                }
+
+                await Task.Delay(20).ConfigureAwait(false);
+            }
+        }
+
+        public int ExitCode => _process.ExitCode;
+
+        /// <summary>Kills at once (SIGKILL), as a crash would.</summary>
+        public void Kill()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    KillTree(_process);
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException || e is System.Reflection.TargetInvocationException || e is System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            Kill();
+            await WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            _process.Dispose();
+        }
+
+        /// <summary>Kills the process and its children where the runtime can (PowerShell 7), the process alone on .NET Framework.</summary>
+        private static void KillTree(Process process)
+        {
+            System.Reflection.MethodInfo? killTree = typeof(Process).GetMethod("Kill", new[] { typeof(bool) });
+            if (killTree is not null)
+            {
+                killTree.Invoke(process, new object[] { true });
+            }
+            else
+            {
+                process.Kill();
+            }
+        }
+
+        private static string Quote(string argument)
+        {
+            if (argument.Length > 0 && argument.IndexOfAny(new[] { ' ', '\t', '\n', '"' }) < 0)
+            {
+                return argument;
+            }
+
+            var quoted = new StringBuilder("\"");
+            int backslashes = 0;
+            foreach (char c in argument)
+            {
+                if (c == '\\')
+                {
+                    backslashes++;
+                    continue;
+                }
+
+                // Backslashes before a quote are doubled, and the quote is escaped.
+                quoted.Append('\\', c == '"' ? (backslashes * 2) + 1 : backslashes);
+                backslashes = 0;
+                quoted.Append(c);
+            }
+
+            quoted.Append('\\', backslashes * 2);
+            return quoted.Append('"').ToString();
+        }
+
+        protected void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DaskPS.Hosting
+{
+    public sealed class LocalSchedulerOptions
+    {
+        /// <summary>Interface to listen on; loopback by default.</summary>
+        public string Host { get; set; } = "127.0.0.1";
+
+        /// <summary>0 picks a free port.</summary>
+        public int Port { get; set; }
+
+        /// <summary>A Python with dask.distributed installed; when null, dask-scheduler is looked up on PATH.</summary>
+        public string? PythonPath { get; set; }
+
+        /// <summary>Extra environment variables (e.g. DASK_* configuration).</summary>
+        public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    }
+
+    /// <summary>
+    /// The real Python dask-scheduler as a child process; start-up waits (with a deadline) for its scheduler
+    /// file. Its dashboard and HTTP endpoints stay on the same host it listens on.
+    /// </summary>
+    public sealed class LocalScheduler : IAsyncDisposable
+    {
+        public const string InstallHint = "Install dask.distributed: 'pip install distributed', or on Debian/Ubuntu 'apt-get install python3-distributed'.";
+
+        private readonly ChildProcess _process;
+        private readonly string _directory;
+
+        private LocalScheduler(ChildProcess process, string directory, string address)
+        {
+            _process = process;
+            _directory = directory;
+            Address = address;
+        }
+
+        public string Address { get; }
+
+        public int ProcessId => _process.Id;
+
+        public bool HasExited => _process.HasExited;
+
+        /// <summary>What the scheduler has logged so far.</summary>
+        public string Output => _process.Output;
+
+        public static async Task<LocalScheduler> StartAsync(LocalSchedulerOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            options ??= new LocalSchedulerOptions();
+            (string program, List<string> arguments) = Command(options);
+            string directory = Path.Combine(Path.GetTempPath(), "daskps-scheduler-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(directory);
+            string schedulerFile = Path.Combine(directory, "scheduler.json");
+            arguments.AddRange(new[]
+            {
+                "--host", options.Host, "--port", options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // --no-dashboard alone still binds every interface; keep the HTTP endpoints on the same host.
+                "--no-dashboard", "--dashboard-address", options.Host + ":0",
+                "--scheduler-file", schedulerFile,
+            });
+            var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)
+            {
+                ["DASK_TEMPORARY_DIRECTORY"] = directory,
+            };
+
+            ChildProcess process = ChildProcess.Start(program, arguments, environment);
+            try
+            {
+                string address = await WaitForAddressAsync(process, schedulerFile, options.StartTimeout, cancellationToken).ConfigureAwait(false);
+                return new LocalScheduler(process, directory, address);
+            }
+            catch
+            {
+                await process.DisposeAsync().ConfigureAwait(false);
+                TryDelete(directory);
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _process.DisposeAsync().ConfigureAwait(false);
+            TryDelete(_directory);
+        }
+
+        private static (string Program, List<string> Arguments) Command(LocalSchedulerOptions options)
+        {
+            if (options.PythonPath is not null)
+            {
+                return (options.PythonPath, new List<string> { "-m", "distributed.cli.dask_scheduler" });
+            }
+
+            string? onPath = FindOnPath("dask-scheduler");
+            if (onPath is null)
+            {
+                throw new DaskException("dask-scheduler was not found on PATH. " + InstallHint);
+            }
+
+            return (onPath, new List<string>());
+        }
+
+        private static string? FindOnPath(string name)
+        {
+            string[] suffixes = Path.DirectorySeparatorChar == '\\' ? new[] { ".exe", ".cmd", string.Empty } : new[] { string.Empty };
+            foreach (string directory in (System.Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator).Where(d => d.Length > 0))
+            {
+                foreach (string suffix in suffixes)
+                {
+                    string candidate = Path.Combine(directory, name + suffix);
+                    if (File.Exists(candidate))
+                    {
+                        return candidate;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private static async Task<string> WaitForAddressAsync(ChildProcess process, string schedulerFile, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            DateTime deadline = DateTime.UtcNow + timeout;
+            while (DateTime.UtcNow < deadline)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (process.HasExited)
+                {
+                    await process.WaitForExitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                    string output = process.Output;
+                    string hint = output.Contains("No module named") ? " " + InstallHint : string.Empty;
+                    throw new DaskException($"dask-scheduler exited during start-up.{hint}\n{output}");
+                }
+
+                string? address = ReadAddress(schedulerFile);
+                if (address is not null)
+                {
+                    return address;
+                }
+
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+
+            throw new TimeoutException($"dask-scheduler did not publish its address within {timeout.TotalSeconds} s:\n{process.Output}");
+        }
+
+        /// <summary>The "address" of a scheduler file, once it is completely written.</summary>
+        private static string? ReadAddress(string schedulerFile)
+        {
+            try
+            {
+                if (!File.Exists(schedulerFile))
+                {
+                    return null;
+                }
+
+                string text = File.ReadAllText(schedulerFile);
+                const string marker = "\"address\":";
+                int at = text.IndexOf(marker, StringComparison.Ordinal);
+                int open = at < 0 ? -1 : text.IndexOf('"', at + marker.Length);
+                int close = open < 0 ? -1 : text.IndexOf('"', open + 1);
+                return close > open + 1 ? text.Substring(open + 1, close - open - 1) : null;
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+
+        private static void TryDelete(string directory)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                // A temp folder left behind is harmless.
+            }
+        }
+    }
+}
