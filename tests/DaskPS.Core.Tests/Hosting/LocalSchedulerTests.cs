@@ -35,7 +35,11 @@ namespace DaskPS.Core.Tests.Hosting
         {
             string fakePython = Path.Combine(Path.GetTempPath(), $"no-dask-python-{Guid.NewGuid():N}");
             await File.WriteAllTextAsync(fakePython, "#!/bin/sh\necho \"/usr/bin/python3: No module named distributed\" >&2\nexit 1\n");
-            File.SetUnixFileMode(fakePython, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(fakePython, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
             try
             {
                 var error = await Assert.ThrowsAsync<DaskException>(() => LocalScheduler.StartAsync(new LocalSchedulerOptions { PythonPath = fakePython }));
