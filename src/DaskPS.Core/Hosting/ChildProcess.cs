@@ -24,7 +24,7 @@ namespace DaskPS.Hosting
 
         public int Id => _process.Id;
 
-        public bool HasExited => _process.HasExited;
+        public bool HasExited => _disposed || _process.HasExited;
 
         /// <summary>Everything written to stdout and stderr so far.</summary>
         public string Output
