@@ -11,6 +11,7 @@ using DaskPS.Diagnostics;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Rpc;
+using DaskPS.Tasks;
 
 namespace DaskPS.Client
 {
@@ -199,7 +200,7 @@ namespace DaskPS.Client
             var nodes = new List<DaskNode>();
             foreach (object? value in values)
             {
-                SerializedPayload payload = DaskSerialization.ToPayload(value);
+                SerializedPayload payload = DaskSerialization.ToPayload(TaskValues.ToWire(value));
                 string key = NodeKeys.ForData(payload.Frames[0].ToArray(), value?.GetType().Name ?? "null");
                 data[key] = payload;
                 nodes.Add(DaskNode.Data(key));
@@ -644,7 +645,7 @@ namespace DaskPS.Client
                     throw new DaskException($"No worker returned the value of '{key}'.");
                 }
 
-                values[key] = payload is SerializedPayload serialized ? DaskSerialization.FromPayload(serialized, _options.MaxValueBytes) : payload;
+                values[key] = TaskValues.FromWire(payload is SerializedPayload serialized ? DaskSerialization.FromPayload(serialized, _options.MaxValueBytes) : payload);
             }
 
             return values;
