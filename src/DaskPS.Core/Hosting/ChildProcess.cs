@@ -16,10 +16,12 @@ namespace DaskPS.Hosting
         private readonly Process _process;
         private readonly StringBuilder _output = new StringBuilder();
         private bool _disposed;
+        private Action<string>? _followers;
 
         protected ChildProcess(Process process)
         {
             _process = process;
+            _process.Exited += (_, _) => Exited?.Invoke();
         }
 
         public int Id => _process.Id;
@@ -244,6 +246,26 @@ namespace DaskPS.Hosting
             return quoted.Append('"').ToString();
         }
 
+        /// <summary>Raised once when the process ends, however it ends.</summary>
+        public event Action? Exited;
+
+        /// <summary>Replays the output so far to <paramref name="follower"/>, then passes it every new line.</summary>
+        public void Follow(Action<string> follower)
+        {
+            lock (_output)
+            {
+                foreach (string line in _output.ToString().Split('\n'))
+                {
+                    if (line.Length > 0)
+                    {
+                        follower(line.TrimEnd('\r'));
+                    }
+                }
+
+                _followers += follower;
+            }
+        }
+
         protected void Append(string? line)
         {
             if (line is null)
@@ -254,6 +276,7 @@ namespace DaskPS.Hosting
             lock (_output)
             {
                 _output.AppendLine(line);
+                _followers?.Invoke(line);
             }
         }
     }

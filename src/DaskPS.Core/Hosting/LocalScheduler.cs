@@ -51,6 +51,16 @@ namespace DaskPS.Hosting
         /// <summary>What the scheduler has logged so far.</summary>
         public string Output => _process.Output;
 
+        /// <summary>Raised when the scheduler process ends.</summary>
+        public event Action? Exited
+        {
+            add => _process.Exited += value;
+            remove => _process.Exited -= value;
+        }
+
+        /// <summary>Replays the scheduler's log so far, then passes on every new line.</summary>
+        public void Follow(Action<string> follower) => _process.Follow(follower);
+
         public static async Task<LocalScheduler> StartAsync(LocalSchedulerOptions? options = null, CancellationToken cancellationToken = default)
         {
             options ??= new LocalSchedulerOptions();

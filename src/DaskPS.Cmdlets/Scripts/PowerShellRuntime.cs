@@ -1,0 +1,169 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Threading;
+using System.Threading.Tasks;
+using DaskPS.Cmdlets.Values;
+using DaskPS.Protocol.MessagePack;
+using DaskPS.Tasks;
+
+namespace DaskPS.Cmdlets.Scripts
+{
+    /// <summary>
+    /// Runs script-block tasks on a worker in one warm RunspacePool (never a runspace per task). The
+    /// initialization script and modules are applied once per runspace. Output, and any error, warning,
+    /// verbose, debug and information messages, travel back with the result.
+    /// </summary>
+    public sealed class PowerShellRuntime : ITaskRuntime, IDisposable
+    {
+        // Runs the task body as the pipeline would: $_ for the input object, @args for the arguments.
+        private const string Wrapper = @"
+param($__daskpsScript, $__daskpsInput, $__daskpsHasInput, $__daskpsArgs, $" + ScriptTask.UsingVariable + @")
+$__daskpsBody = [scriptblock]::Create($__daskpsScript)
+if ($__daskpsHasInput) { ,$__daskpsInput | ForEach-Object { & $__daskpsBody @__daskpsArgs } }
+else { & $__daskpsBody @__daskpsArgs }
+";
+
+        private readonly object _gate = new object();
+        private readonly int _slots;
+        private readonly string? _initializationScript;
+        private readonly IReadOnlyList<string> _modules;
+        private readonly int _depth;
+        private RunspacePool? _pool;
+        private string? _startupFile;
+
+        public PowerShellRuntime(int slots, string? initializationScript = null, IReadOnlyList<string>? modules = null, int serializationDepth = PSValueConverter.DefaultDepth)
+        {
+            _slots = Math.Max(1, slots);
+            _initializationScript = string.IsNullOrWhiteSpace(initializationScript) ? null : initializationScript;
+            _modules = modules ?? Array.Empty<string>();
+            _depth = serializationDepth;
+        }
+
+        public string Name => ScriptTask.RuntimeName;
+
+        public async Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, CancellationToken cancellationToken)
+        {
+            if (function.Get("script") is not string script)
+            {
+                throw new TaskNotRunnableException("A powershell task carries no script.");
+            }
+
+            var usingValues = (Hashtable)(PSValueConverter.FromWire(function.Get("using") as MsgMap ?? new MsgMap()) ?? new Hashtable());
+            object? input = args.Count > 0 ? PSValueConverter.FromWire(TaskValues.AsArgument(args[0])) : null;
+            object?[] arguments = args.Skip(1).Select(a => PSValueConverter.FromWire(TaskValues.AsArgument(a))).ToArray();
+
+            using PowerShell shell = PowerShell.Create();
+            shell.RunspacePool = Pool();
+            shell.AddScript(Wrapper)
+                .AddArgument(script)
+                .AddArgument(input)
+                .AddArgument(function.Get("hasInput") is true)
+                .AddArgument(arguments)
+                .AddArgument(usingValues);
+
+            PSDataCollection<PSObject> output;
+            using (cancellationToken.Register(() => shell.BeginStop(null, null)))
+            {
+                try
+                {
+                    output = await Task.Factory.FromAsync(shell.BeginInvoke(), shell.EndInvoke).ConfigureAwait(false);
+                }
+                catch (RuntimeException e)
+                {
+                    throw Failure(e.ErrorRecord, e);
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            object? result = Combine(output.Select(o => PSValueConverter.ToWire(o, _depth)).ToList());
+            Dictionary<string, IReadOnlyList<string>> streams = Streams(shell.Streams);
+            return streams.Count == 0 ? result : new TaskOutput(result, streams);
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _pool?.Dispose();
+                _pool = null;
+                if (_startupFile is not null)
+                {
+                    File.Delete(_startupFile);
+                    _startupFile = null;
+                }
+            }
+        }
+
+        private RunspacePool Pool()
+        {
+            lock (_gate)
+            {
+                if (_pool is not null)
+                {
+                    return _pool;
+                }
+
+                InitialSessionState state = InitialSessionState.CreateDefault2();
+                if (_modules.Count > 0)
+                {
+                    state.ImportPSModule(_modules.ToArray());
+                }
+
+                if (_initializationScript is not null)
+                {
+                    // Startup scripts run once in every runspace the pool opens.
+                    _startupFile = Path.Combine(Path.GetTempPath(), $"daskps-init-{Guid.NewGuid():N}.ps1");
+                    File.WriteAllText(_startupFile, _initializationScript);
+                    state.StartupScripts.Add(_startupFile);
+                }
+
+                RunspacePool pool = RunspaceFactory.CreateRunspacePool(state);
+                pool.SetMinRunspaces(1);
+                pool.SetMaxRunspaces(_slots);
+                pool.Open();
+                _pool = pool;
+                return pool;
+            }
+        }
+
+        private static object? Combine(List<object?> items) => items.Count switch
+        {
+            0 => null,
+            1 => items[0],
+            _ => items.ToArray(),
+        };
+
+        private static Dictionary<string, IReadOnlyList<string>> Streams(PSDataStreams streams)
+        {
+            var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            Add(result, "error", streams.Error.Select(e => e.ToString()));
+            Add(result, "warning", streams.Warning.Select(w => w.Message));
+            Add(result, "verbose", streams.Verbose.Select(v => v.Message));
+            Add(result, "debug", streams.Debug.Select(d => d.Message));
+            Add(result, "information", streams.Information.Select(i => i.MessageData?.ToString() ?? string.Empty));
+            return result;
+        }
+
+        private static void Add(Dictionary<string, IReadOnlyList<string>> streams, string name, IEnumerable<string> messages)
+        {
+            List<string> list = messages.ToList();
+            if (list.Count > 0)
+            {
+                streams[name] = list;
+            }
+        }
+
+        private static TaskFailureException Failure(ErrorRecord? record, Exception e)
+        {
+            Exception cause = record?.Exception ?? e;
+            string stack = record?.ScriptStackTrace ?? string.Empty;
+            string position = record?.InvocationInfo?.PositionMessage ?? string.Empty;
+            return new TaskFailureException(cause.GetType().FullName ?? cause.GetType().Name, record?.ToString() ?? cause.Message, (position + "\n" + stack).Trim());
+        }
+    }
+}
