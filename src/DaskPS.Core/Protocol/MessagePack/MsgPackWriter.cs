@@ -213,39 +213,11 @@ namespace DaskPS.Protocol.MessagePack
             }
         }
 
-        public void WriteArrayHeader(int count)
-        {
-            if (count < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(count));
-            }
+        public void WriteArrayHeader(int count) =>
+            WriteContainerHeader(MsgPackCode.MinFixArray, MsgPackCode.Array16, MsgPackCode.Array32, count);
 
-            if (count <= 15)
-            {
-                WriteByte((byte)(MsgPackCode.MinFixArray | count));
-            }
-            else
-            {
-                WriteHeader16or32(MsgPackCode.Array16, MsgPackCode.Array32, count);
-            }
-        }
-
-        public void WriteMapHeader(int count)
-        {
-            if (count < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(count));
-            }
-
-            if (count <= 15)
-            {
-                WriteByte((byte)(MsgPackCode.MinFixMap | count));
-            }
-            else
-            {
-                WriteHeader16or32(MsgPackCode.Map16, MsgPackCode.Map32, count);
-            }
-        }
+        public void WriteMapHeader(int count) =>
+            WriteContainerHeader(MsgPackCode.MinFixMap, MsgPackCode.Map16, MsgPackCode.Map32, count);
 
         public void WriteExtension(sbyte typeCode, ReadOnlySpan<byte> data)
         {
@@ -313,6 +285,23 @@ namespace DaskPS.Protocol.MessagePack
             Span<byte> span = _output.GetSpan(1);
             span[0] = value;
             _output.Advance(1);
+        }
+
+        private void WriteContainerHeader(byte fixCode, byte code16, byte code32, int count)
+        {
+            if (count < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(count));
+            }
+
+            if (count <= 15)
+            {
+                WriteByte((byte)(fixCode | count));
+            }
+            else
+            {
+                WriteHeader16or32(code16, code32, count);
+            }
         }
 
         private void WriteHeader16or32(byte code16, byte code32, int count)
