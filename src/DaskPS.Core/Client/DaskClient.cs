@@ -508,22 +508,37 @@ namespace DaskPS.Client
             }
         }
 
+        /// <summary>The root failure among a node's (transitive) dependencies, if one failed. Caller holds the lock.</summary>
         private DaskTaskException? FailedDependency(DaskNode node)
         {
-            // Depth-first: the deepest failed dependency is the root cause.
-            foreach (DaskNode dependency in node.Dependencies)
+            // Breadth-first with a visited set: shared dependencies are looked at once, long chains need no stack.
+            var visited = new HashSet<string>(StringComparer.Ordinal);
+            var pending = new Queue<DaskNode>(node.Dependencies);
+            while (pending.Count > 0)
             {
-                if (_keys.TryGetValue(dependency.Key, out KeyState? state) && state.Done.Task.IsFaulted)
+                DaskNode dependency = pending.Dequeue();
+                if (!visited.Add(dependency.Key))
                 {
-                    return state.Done.Task.Exception!.InnerException is DaskDependencyException nested
-                        ? nested.Root
-                        : state.Done.Task.Exception!.InnerException as DaskTaskException;
+                    continue;
                 }
 
-                DaskTaskException? deeper = FailedDependency(dependency);
-                if (deeper is not null)
+                if (_keys.TryGetValue(dependency.Key, out KeyState? state) && state.Done.Task.IsFaulted)
                 {
-                    return deeper;
+                    Exception? failure = state.Done.Task.Exception!.InnerException;
+                    if (failure is DaskDependencyException nested)
+                    {
+                        return nested.Root;
+                    }
+
+                    if (failure is DaskTaskException root)
+                    {
+                        return root;
+                    }
+                }
+
+                foreach (DaskNode next in dependency.Dependencies)
+                {
+                    pending.Enqueue(next);
                 }
             }
 

@@ -1,0 +1,21 @@
+<#
+.SYNOPSIS
+    Runs the DaskPS Pester suite against the built module (out/DaskPS) and writes "passed failed skipped" to -ResultFile.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)]
+    [string] $ResultFile
+)
+
+$ErrorActionPreference = 'Stop'
+Import-Module Pester -MinimumVersion 5.0
+
+$configuration = New-PesterConfiguration
+$configuration.Run.Path = $PSScriptRoot
+$configuration.Run.PassThru = $true
+$configuration.Output.Verbosity = 'Detailed'
+$result = Invoke-Pester -Configuration $configuration
+
+"$($result.PassedCount) $($result.FailedCount) $($result.SkippedCount)" | Set-Content -Path $ResultFile
+if ($result.Result -ne 'Passed') { exit 1 }
