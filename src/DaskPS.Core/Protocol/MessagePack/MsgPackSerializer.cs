@@ -118,7 +118,11 @@ namespace DaskPS.Protocol.MessagePack
             }
         }
 
-        public static object? Read(ref MsgPackReader reader, IMsgPackConverter? converter, int depthLeft)
+        public static object? Read(ref MsgPackReader reader, IMsgPackConverter? converter, int depthLeft) =>
+            ReadValue(ref reader, converter, depthLeft, 0);
+
+        /// <param name="owed">How many more values the enclosing containers still expect after this one.</param>
+        private static object? ReadValue(ref MsgPackReader reader, IMsgPackConverter? converter, int depthLeft, long owed)
         {
             switch (reader.NextType)
             {
@@ -142,10 +146,11 @@ namespace DaskPS.Protocol.MessagePack
                     {
                         CheckDepth(depthLeft, ref reader);
                         int count = reader.ReadArrayHeader();
+                        CheckOwed(count, owed, ref reader);
                         object?[] array = count == 0 ? Array.Empty<object?>() : new object?[count];
                         for (int i = 0; i < count; i++)
                         {
-                            array[i] = Read(ref reader, converter, depthLeft - 1);
+                            array[i] = ReadValue(ref reader, converter, depthLeft - 1, owed + (count - 1 - i));
                         }
 
                         return array;
@@ -155,12 +160,15 @@ namespace DaskPS.Protocol.MessagePack
                     {
                         CheckDepth(depthLeft, ref reader);
                         int count = reader.ReadMapHeader();
+                        long items = 2L * count;
+                        CheckOwed(items, owed, ref reader);
                         var map = new MsgMap(count);
                         for (int i = 0; i < count; i++)
                         {
-                            object key = Read(ref reader, converter, depthLeft - 1)
+                            long after = owed + items - (2L * i);
+                            object key = ReadValue(ref reader, converter, depthLeft - 1, after - 1)
                                 ?? throw new DaskProtocolException("Malformed msgpack: a map key is nil, which DaskPS does not accept.");
-                            map[key] = Read(ref reader, converter, depthLeft - 1);
+                            map[key] = ReadValue(ref reader, converter, depthLeft - 1, after - 2);
                         }
 
                         return converter is null ? map : converter.ConvertMap(map);
@@ -170,6 +178,20 @@ namespace DaskPS.Protocol.MessagePack
 
         private static readonly object True = true;
         private static readonly object False = false;
+
+        /// <summary>
+        /// Each header is checked against the bytes left on its own, but nested headers could each claim nearly all
+        /// of them, and every level would allocate for the whole input (about DefaultMaxDepth times its size).
+        /// Every value still owed needs at least one byte, so together the claims must fit in what is left.
+        /// </summary>
+        private static void CheckOwed(long items, long owed, ref MsgPackReader reader)
+        {
+            if (items + owed > reader.Remaining)
+            {
+                throw new DaskProtocolException(
+                    $"Malformed msgpack at byte {reader.Consumed}: a container claims {items} items while {owed} more are owed, but only {reader.Remaining} bytes are left.");
+            }
+        }
 
         private static void CheckDepth(int depthLeft, ref MsgPackReader reader)
         {
