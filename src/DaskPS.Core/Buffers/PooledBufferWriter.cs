@@ -30,7 +30,8 @@ namespace DaskPS.Buffers
 
         public void Advance(int count)
         {
-            if (count < 0 || _written + count > _buffer.Length)
+            // Compared as a subtraction: _written + count can overflow int and pass the check.
+            if (count < 0 || count > _buffer.Length - _written)
             {
                 throw new ArgumentOutOfRangeException(nameof(count));
             }
