@@ -64,6 +64,29 @@ namespace DaskPS.Dialects
                 .With("stimulus_id", stimulusId);
         }
 
+        public override void CompleteRegistration(MsgMap registration)
+        {
+            // 2022.12 still takes a reconnecting worker's holdings; a new worker has none.
+            registration["keys"] = System.Array.Empty<object?>();
+            registration["nbytes"] = new MsgMap();
+            registration["types"] = new MsgMap();
+        }
+
+        public override TaskSpec DecodeTask(MsgMap computeTask)
+        {
+            // Python clients' tasks arrive as pickled function/args with no run_spec: not ours to run.
+            if (computeTask.Get("function") is not null)
+            {
+                throw new TaskNotRunnableException("The task is a Python function (submitted by a Python client); DaskPS workers run only DaskPS tasks.");
+            }
+
+            return TaskSpec.FromPayload(computeTask.Get("run_spec"));
+        }
+
+        public override void CompleteTaskReport(MsgMap report, MsgMap computeTask)
+        {
+        }
+
         private static MsgMap Resources(DaskTaskOptions options)
         {
             var map = new MsgMap().With(Routing.Resource, 1.0);

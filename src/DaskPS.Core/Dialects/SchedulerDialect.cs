@@ -51,6 +51,18 @@ namespace DaskPS.Dialects
 
         /// <summary>The stream message that submits <paramref name="nodes"/> (dependencies first) for client <paramref name="clientId"/>.</summary>
         public abstract MsgMap UpdateGraph(string clientId, IReadOnlyList<DaskNode> nodes, string stimulusId);
+
+        /// <summary>
+        /// Adds what this release requires of a worker's registration to the fields every release takes
+        /// (the scheduler's handler is strict: a missing or unknown field fails the registration).
+        /// </summary>
+        public abstract void CompleteRegistration(MsgMap registration);
+
+        /// <summary>Reads the task a compute-task message carries (its run_spec) as a DaskPS task.</summary>
+        public abstract Tasks.TaskSpec DecodeTask(MsgMap computeTask);
+
+        /// <summary>Adds release-specific fields to a task-finished or task-erred report (e.g. echoing run_id).</summary>
+        public abstract void CompleteTaskReport(MsgMap report, MsgMap computeTask);
     }
 
     /// <summary>The scheduler's release is not one DaskPS speaks.</summary>

@@ -1,0 +1,423 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using DaskPS.Comm;
+using DaskPS.Protocol;
+using DaskPS.Protocol.MessagePack;
+using DaskPS.Rpc;
+
+namespace DaskPS.Worker
+{
+    /// <summary>
+    /// Moving data: fetching dependencies from peers (batched per peer, a few transfers per peer at a time,
+    /// asking the scheduler for new holders when they are gone) and serving get_data, update_data and gather.
+    /// </summary>
+    public sealed partial class DaskWorker
+    {
+        private const int KeysPerTransfer = 100;
+
+        /// <summary>Python workers serialize with the first of these that works; plain values come as msgpack.</summary>
+        private static readonly object?[] FetchSerializers = { "msgpack", "dask", "pickle", "error" };
+
+        private readonly Dictionary<object, Fetch> _fetches = new Dictionary<object, Fetch>(MsgKeyComparer.Instance);
+        private readonly Dictionary<string, Queue<object>> _peerQueues = new Dictionary<string, Queue<object>>(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _peerTransfers = new Dictionary<string, int>(StringComparer.Ordinal);
+        private int _incomingTransfers;
+
+        private void RegisterHandlers()
+        {
+            _server.AddHandler("get_data", GetDataAsync);
+            _server.AddHandler("update_data", (_, request, _) => new ValueTask<object?>(UpdateData(request)));
+            _server.AddHandler("gather", (_, request, token) => new ValueTask<object?>(GatherAsync(request.Get("who_has") as MsgMap ?? new MsgMap(), token)));
+            _server.AddHandler("free_keys", (_, request, _) =>
+            {
+                FreeKeys(request.Get("keys"), request.Get("stimulus_id") as string);
+                return new ValueTask<object?>((object?)null);
+            });
+            _server.AddHandler("delete_data", (_, request, _) =>
+            {
+                lock (_gate)
+                {
+                    foreach (object? key in KeyList(request.Get("keys")))
+                    {
+                        if (key is not null)
+                        {
+                            _data.Remove(key);
+                        }
+                    }
+                }
+
+                return new ValueTask<object?>("OK");
+            });
+            _server.AddHandler("ping", (_, _, _) => new ValueTask<object?>(new byte[] { (byte)'p', (byte)'o', (byte)'n', (byte)'g' }));
+        }
+
+        /// <summary>Serves values; the requester's "OK" must arrive before the connection takes another request.</summary>
+        private async ValueTask<object?> GetDataAsync(DaskComm comm, MsgMap request, CancellationToken cancellationToken)
+        {
+            // The scheduler passes max_connections: false and must never be told "busy".
+            bool mayRefuse = request.Get("max_connections") is not false;
+            if (Interlocked.Increment(ref _incomingTransfers) > _options.MaxIncomingTransfers && mayRefuse)
+            {
+                Interlocked.Decrement(ref _incomingTransfers);
+                return new MsgMap().With("status", "busy");
+            }
+
+            try
+            {
+                var data = new MsgMap();
+                foreach (object? key in KeyList(request.Get("keys")))
+                {
+                    if (key is not null && _data.Payload(key) is SerializedPayload payload)
+                    {
+                        data[key] = payload;
+                    }
+                }
+
+                await comm.WriteAsync(new MsgMap().With("status", "OK").With("data", data), cancellationToken).ConfigureAwait(false);
+                using var ack = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                ack.CancelAfter(_options.Comm.HandshakeTimeout);
+                object? answer = await comm.ReadAsync(ack.Token).ConfigureAwait(false);
+                if (answer is not "OK")
+                {
+                    throw new DaskProtocolException($"{comm.PeerAddress} answered get_data with {answer ?? "nil"} instead of \"OK\".");
+                }
+
+                return DaskServer.AlreadyReplied;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _incomingTransfers);
+            }
+        }
+
+        private MsgMap UpdateData(MsgMap request)
+        {
+            var sizes = new MsgMap();
+            lock (_gate)
+            {
+                foreach (KeyValuePair<object, object?> entry in request.Get("data") as MsgMap ?? new MsgMap())
+                {
+                    SerializedPayload payload = entry.Value as SerializedPayload ?? DaskSerialization.ToPayload(entry.Value);
+                    sizes[entry.Key] = _data.Put(entry.Key, payload);
+                    Satisfied(entry.Key);
+                }
+            }
+
+            if (request.Get("report") is true && sizes.Count > 0)
+            {
+                Send(new MsgMap().With("op", "add-keys").With("keys", sizes.Keys.ToArray()).With("stimulus_id", request.Get("stimulus_id") ?? Stimulus("update-data")));
+            }
+
+            Dispatch();
+            return new MsgMap().With("nbytes", sizes).With("status", "OK");
+        }
+
+        /// <summary>The replicate path: fetch these keys from their holders now.</summary>
+        private async Task<object?> GatherAsync(MsgMap whoHas, CancellationToken cancellationToken)
+        {
+            var failed = new List<object?>();
+            foreach (IGrouping<string, KeyValuePair<object, object?>> group in whoHas
+                .Where(e => !_data.Contains(e.Key))
+                .GroupBy(e => KeyList(e.Value).OfType<string>().FirstOrDefault() ?? string.Empty))
+            {
+                try
+                {
+                    MsgMap data = await FetchFromAsync(group.Key, group.Select(e => (object?)e.Key).ToArray(), cancellationToken).ConfigureAwait(false);
+                    lock (_gate)
+                    {
+                        foreach (KeyValuePair<object, object?> entry in group)
+                        {
+                            if (data.TryGetValue(entry.Key, out object? value) && value is SerializedPayload payload)
+                            {
+                                _data.Put(entry.Key, payload);
+                                Satisfied(entry.Key);
+                            }
+                            else
+                            {
+                                failed.Add(entry.Key);
+                            }
+                        }
+                    }
+                }
+                catch (Exception e) when (e is DaskException || e is TimeoutException)
+                {
+                    failed.AddRange(group.Select(entry => (object?)entry.Key));
+                }
+            }
+
+            Dispatch();
+            return failed.Count == 0
+                ? new MsgMap().With("status", "OK")
+                : new MsgMap().With("status", "partial-fail").With("keys", failed.ToArray());
+        }
+
+        private void RemoveReplicas(object? keys, string? stimulusId)
+        {
+            var kept = new List<object?>();
+            lock (_gate)
+            {
+                foreach (object? key in KeyList(keys))
+                {
+                    if (key is null)
+                    {
+                        continue;
+                    }
+
+                    if (Needed(key) || _tasks.TryGetValue(key, out WorkerTask? task) && task.State != WorkerTaskState.Finished)
+                    {
+                        kept.Add(key);
+                    }
+                    else
+                    {
+                        _tasks.Remove(key);
+                        _data.Remove(key);
+                    }
+                }
+            }
+
+            if (kept.Count > 0)
+            {
+                // Still needed here: tell the scheduler this replica stays.
+                Send(new MsgMap().With("op", "add-keys").With("keys", kept.ToArray()).With("stimulus_id", stimulusId ?? Stimulus("remove-replicas")));
+            }
+        }
+
+        private Task AcquireReplicasAsync(MsgMap whoHas, string? stimulusId)
+        {
+            lock (_gate)
+            {
+                foreach (KeyValuePair<object, object?> entry in whoHas)
+                {
+                    if (!_data.Contains(entry.Key))
+                    {
+                        RequestFetch(entry.Key, KeyList(entry.Value).OfType<string>(), forReplica: true);
+                    }
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        private void OnRefreshWhoHas(MsgMap whoHas)
+        {
+            lock (_gate)
+            {
+                foreach (KeyValuePair<object, object?> entry in whoHas)
+                {
+                    if (_fetches.TryGetValue(entry.Key, out Fetch? fetch))
+                    {
+                        fetch.Holders = KeyList(entry.Value).OfType<string>().Where(h => h != Address).ToList();
+                        fetch.Tried.Clear();
+                        fetch.AwaitingHolders = false;
+                        Schedule(fetch);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Starts (or widens) the fetch of one key. Caller holds the lock.</summary>
+        private void RequestFetch(object key, IEnumerable<string> holders, bool forReplica)
+        {
+            if (_fetches.TryGetValue(key, out Fetch? fetch))
+            {
+                fetch.ForReplica |= forReplica;
+                foreach (string holder in holders.Where(h => !fetch.Holders.Contains(h)))
+                {
+                    fetch.Holders.Add(holder);
+                }
+
+                return;
+            }
+
+            fetch = new Fetch(key, holders.Where(h => h != Address).ToList(), forReplica);
+            _fetches[key] = fetch;
+            Schedule(fetch);
+        }
+
+        /// <summary>Queues a fetch on a holder not tried yet, or asks the scheduler who else has it. Caller holds the lock.</summary>
+        private void Schedule(Fetch fetch)
+        {
+            if (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            string? holder = fetch.Holders.FirstOrDefault(h => !fetch.Tried.Contains(h));
+            if (holder is null)
+            {
+                if (!fetch.AwaitingHolders)
+                {
+                    fetch.AwaitingHolders = true;
+                    Send(new MsgMap().With("op", "request-refresh-who-has").With("keys", new[] { fetch.Key }).With("stimulus_id", Stimulus("find-missing")));
+                }
+
+                return;
+            }
+
+            if (!_peerQueues.TryGetValue(holder, out Queue<object>? queue))
+            {
+                _peerQueues[holder] = queue = new Queue<object>();
+            }
+
+            queue.Enqueue(fetch.Key);
+            _peerTransfers.TryGetValue(holder, out int running);
+            if (running < _options.TransfersPerPeer)
+            {
+                _peerTransfers[holder] = running + 1;
+                _ = Task.Run(() => PumpAsync(holder));
+            }
+        }
+
+        /// <summary>Drains one peer's queue in batches until it is empty.</summary>
+        private async Task PumpAsync(string peer)
+        {
+            while (true)
+            {
+                var batch = new List<object>();
+                lock (_gate)
+                {
+                    Queue<object> queue = _peerQueues[peer];
+                    while (queue.Count > 0 && batch.Count < KeysPerTransfer)
+                    {
+                        object key = queue.Dequeue();
+                        if (_fetches.TryGetValue(key, out Fetch? fetch) && (fetch.ForReplica || Needed(key)) && !batch.Contains(key, MsgKeyComparer.Instance))
+                        {
+                            batch.Add(key);
+                        }
+                        else if (fetch is not null && !fetch.ForReplica && !Needed(key))
+                        {
+                            _fetches.Remove(key);
+                        }
+                    }
+
+                    if (batch.Count == 0 || _stopping.IsCancellationRequested)
+                    {
+                        _peerTransfers[peer]--;
+                        return;
+                    }
+                }
+
+                MsgMap? data = null;
+                bool busy = false;
+                try
+                {
+                    data = await FetchFromAsync(peer, batch.Cast<object?>().ToArray(), _stopping.Token).ConfigureAwait(false);
+                }
+                catch (PeerBusyException)
+                {
+                    busy = true;
+                }
+                catch (Exception e) when (e is DaskException || e is TimeoutException || e is OperationCanceledException)
+                {
+                    _log.Debug($"Worker '{Name}': fetching {batch.Count} keys from {peer} failed: {e.Message}");
+                }
+
+                if (busy)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None).ConfigureAwait(false);
+                }
+
+                var added = new List<object?>();
+                lock (_gate)
+                {
+                    foreach (object key in batch)
+                    {
+                        if (!_fetches.TryGetValue(key, out Fetch? fetch))
+                        {
+                            continue;
+                        }
+
+                        if (data is not null && data.TryGetValue(key, out object? value) && value is SerializedPayload payload)
+                        {
+                            _fetches.Remove(key);
+                            _data.Put(key, payload);
+                            added.Add(key);
+                            Satisfied(key);
+                        }
+                        else
+                        {
+                            if (!busy)
+                            {
+                                fetch.Tried.Add(peer);
+                            }
+
+                            Schedule(fetch);
+                        }
+                    }
+                }
+
+                if (added.Count > 0)
+                {
+                    // The scheduler now knows this worker holds a replica too.
+                    Send(new MsgMap().With("op", "add-keys").With("keys", added.ToArray()).With("stimulus_id", Stimulus("gather-dep-success")));
+                    Dispatch();
+                }
+            }
+        }
+
+        /// <summary>One get_data exchange with a peer, "OK" included; a busy peer raises <see cref="PeerBusyException"/>.</summary>
+        private async Task<MsgMap> FetchFromAsync(string peer, object?[] keys, CancellationToken cancellationToken)
+        {
+            DaskComm comm = await _pool.AcquireAsync(peer, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await comm.WriteAsync(new MsgMap()
+                    .With("op", "get_data")
+                    .With("keys", keys)
+                    .With("who", Address)
+                    .With("max_connections", null)
+                    .With("serializers", FetchSerializers)
+                    .With("reply", true), cancellationToken).ConfigureAwait(false);
+                object? reply = RemoteErrors.ThrowIfError(await comm.ReadAsync(cancellationToken).ConfigureAwait(false), peer, "get_data");
+                if (reply is MsgMap busy && busy.Get("status") is "busy")
+                {
+                    _pool.Release(peer, comm);
+                    throw new PeerBusyException();
+                }
+
+                if (reply is not MsgMap answer || answer.Get("status") is not "OK" || answer.Get("data") is not MsgMap data)
+                {
+                    throw new DaskProtocolException($"{peer} answered get_data with {reply ?? "nil"}.");
+                }
+
+                await comm.WriteAsync("OK", cancellationToken).ConfigureAwait(false);
+                _pool.Release(peer, comm);
+                return data;
+            }
+            catch (Exception e) when (e is not PeerBusyException)
+            {
+                _pool.Discard(comm);
+                throw;
+            }
+        }
+
+        private sealed class Fetch
+        {
+            public Fetch(object key, List<string> holders, bool forReplica)
+            {
+                Key = key;
+                Holders = holders;
+                ForReplica = forReplica;
+            }
+
+            public object Key { get; }
+
+            public List<string> Holders { get; set; }
+
+            public HashSet<string> Tried { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+            /// <summary>Kept even when no task here needs it (acquire-replicas).</summary>
+            public bool ForReplica { get; set; }
+
+            public bool AwaitingHolders { get; set; }
+        }
+
+        private sealed class PeerBusyException : DaskException
+        {
+            public PeerBusyException() : base("The peer is busy.") { }
+        }
+    }
+}

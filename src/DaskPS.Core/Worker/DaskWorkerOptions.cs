@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Generic;
+using DaskPS.Comm;
+using DaskPS.Diagnostics;
+using DaskPS.Tasks;
+
+namespace DaskPS.Worker
+{
+    public sealed class DaskWorkerOptions
+    {
+        public DaskWorkerOptions(string schedulerAddress)
+        {
+            SchedulerAddress = schedulerAddress ?? throw new ArgumentNullException(nameof(schedulerAddress));
+        }
+
+        public string SchedulerAddress { get; }
+
+        /// <summary>Where peers and the scheduler reach this worker; loopback and a free port by default.</summary>
+        public string ListenAddress { get; set; } = "tcp://127.0.0.1:0";
+
+        /// <summary>Unique among the scheduler's workers; generated when null.</summary>
+        public string? Name { get; set; }
+
+        /// <summary>Tasks run at once (reported to the scheduler as nthreads).</summary>
+        public int Slots { get; set; } = 1;
+
+        /// <summary>Resources to advertise besides the DaskPS routing resource (one unit per slot).</summary>
+        public IDictionary<string, double> Resources { get; } = new Dictionary<string, double>(StringComparer.Ordinal);
+
+        /// <summary>Task runtimes by name; the .NET runtime is added when none is named "dotnet".</summary>
+        public IList<ITaskRuntime> Runtimes { get; } = new List<ITaskRuntime>();
+
+        public CommOptions Comm { get; set; } = new CommOptions();
+
+        public DaskLogger Logger { get; set; } = DaskLogger.None;
+
+        /// <summary>Reported to the scheduler; DaskPS does not spill.</summary>
+        public long MemoryLimit { get; set; } = 4L << 30;
+
+        /// <summary>Dependency transfers in flight to one peer at a time.</summary>
+        public int TransfersPerPeer { get; set; } = 2;
+
+        /// <summary>get_data requests served at once before answering "busy" (never to the scheduler).</summary>
+        public int MaxIncomingTransfers { get; set; } = 10;
+    }
+}

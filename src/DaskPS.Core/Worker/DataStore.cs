@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using DaskPS.Protocol;
+using DaskPS.Protocol.MessagePack;
+using DaskPS.Tasks;
+
+namespace DaskPS.Worker
+{
+    /// <summary>
+    /// The values this worker holds, by key, in wire form (served back byte-identical), with the decoded value
+    /// kept once it has been needed as a task argument.
+    /// </summary>
+    internal sealed class DataStore
+    {
+        private readonly object _gate = new object();
+        private readonly Dictionary<object, Entry> _entries = new Dictionary<object, Entry>(MsgKeyComparer.Instance);
+
+        public int Count
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _entries.Count;
+                }
+            }
+        }
+
+        public long TotalBytes
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    long total = 0;
+                    foreach (Entry entry in _entries.Values)
+                    {
+                        total += entry.Size;
+                    }
+
+                    return total;
+                }
+            }
+        }
+
+        public IReadOnlyList<object> Keys
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return new List<object>(_entries.Keys);
+                }
+            }
+        }
+
+        /// <summary>Stores a payload; returns its size as dask counts nbytes.</summary>
+        public long Put(object key, SerializedPayload payload)
+        {
+            long size = DaskSerialization.SizeOf(payload);
+            lock (_gate)
+            {
+                _entries[key] = new Entry(payload, size);
+            }
+
+            return size;
+        }
+
+        public bool Contains(object key)
+        {
+            lock (_gate)
+            {
+                return _entries.ContainsKey(key);
+            }
+        }
+
+        public SerializedPayload? Payload(object key)
+        {
+            lock (_gate)
+            {
+                return _entries.TryGetValue(key, out Entry? entry) ? entry.Payload : null;
+            }
+        }
+
+        /// <summary>The value as a task argument (decoded once; a task's messages are left out).</summary>
+        public object? Argument(object key)
+        {
+            Entry entry;
+            lock (_gate)
+            {
+                if (!_entries.TryGetValue(key, out entry!))
+                {
+                    throw new KeyNotFoundException($"The worker no longer holds '{key}'.");
+                }
+            }
+
+            return entry.Decoded.Value;
+        }
+
+        public bool Remove(object key)
+        {
+            lock (_gate)
+            {
+                return _entries.Remove(key);
+            }
+        }
+
+        private sealed class Entry
+        {
+            public Entry(SerializedPayload payload, long size)
+            {
+                Payload = payload;
+                Size = size;
+                Decoded = new Lazy<object?>(() => TaskValues.AsArgument(TaskValues.FromWire(DaskSerialization.FromPayload(payload))));
+            }
+
+            public SerializedPayload Payload { get; }
+
+            public long Size { get; }
+
+            public Lazy<object?> Decoded { get; }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+
+namespace DaskPS.Core.Tests.Worker
+{
+    /// <summary>Public static methods the .NET runtime runs in tests (workers run in the test process).</summary>
+    public static class TestFunctions
+    {
+        private static readonly ConcurrentDictionary<string, int> Calls = new ConcurrentDictionary<string, int>();
+
+        public static long Add(long a, long b) => a + b;
+
+        public static long Sum(long[] values)
+        {
+            long total = 0;
+            foreach (long value in values)
+            {
+                total += value;
+            }
+
+            return total;
+        }
+
+        /// <summary>Counts calls per tag, returns the value.</summary>
+        public static long Counted(string tag, long value)
+        {
+            Calls.AddOrUpdate(tag, 1, (_, n) => n + 1);
+            return value;
+        }
+
+        public static int CallsOf(string tag) => Calls.TryGetValue(tag, out int n) ? n : 0;
+
+        /// <summary>Fails the first <paramref name="failures"/> calls for a tag, then returns the number of calls.</summary>
+        public static long Flaky(string tag, long failures)
+        {
+            int call = Calls.AddOrUpdate(tag, 1, (_, n) => n + 1);
+            if (call <= failures)
+            {
+                throw new InvalidOperationException($"flaky failure {call} of {failures}");
+            }
+
+            return call;
+        }
+
+        public static long Fail(string message) => throw new ArgumentException(message);
+
+        /// <summary>Blocks until released, to hold a slot.</summary>
+        public static long Block(string tag)
+        {
+            Gates.GetOrAdd(tag, _ => new ManualResetEventSlim()).Wait(TimeSpan.FromSeconds(60));
+            return 1;
+        }
+
+        public static void Release(string tag) => Gates.GetOrAdd(tag, _ => new ManualResetEventSlim()).Set();
+
+        private static readonly ConcurrentDictionary<string, ManualResetEventSlim> Gates = new ConcurrentDictionary<string, ManualResetEventSlim>();
+    }
+}
