@@ -32,7 +32,7 @@ namespace DaskPS.Core.Tests.Worker
         public async Task DisposeAsync()
         {
             // A protocol mistake makes the scheduler log an error and drop a worker, often without failing the test.
-            string schedulerErrors = string.Join("\n", (_scheduler?.Output ?? string.Empty).Split('\n').Where(l => l.Contains(" - ERROR - ", StringComparison.Ordinal)));
+            string schedulerErrors = string.Join("\n", _scheduler.Output.Split('\n').Where(l => l.Contains(" - ERROR - ", StringComparison.Ordinal)));
             if (_client is not null)
             {
                 await _client.DisposeAsync();
