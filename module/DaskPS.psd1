@@ -9,7 +9,10 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     DotNetFrameworkVersion = '4.7.2'
     # Explicit lists: nothing is exported by accident. Cmdlets are added here as they are implemented.
-    CmdletsToExport      = @()
+    CmdletsToExport      = @(
+        'Connect-DaskScheduler', 'Start-DaskScheduler', 'Start-DaskWorker', 'Submit-DaskTask', 'Get-DaskResult',
+        'Copy-DaskData', 'Send-DaskData', 'Stop-DaskTask', 'Get-DaskWorker', 'Stop-DaskClient'
+    )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -46,15 +46,11 @@ namespace DaskPS.Cmdlets.Commands
             DaskSession session;
             try
             {
-                if (Local)
-                {
-                    // Local clusters arrive with the DaskPS worker.
-                    throw new System.NotSupportedException("Connect-DaskScheduler -Local is not available yet.");
-                }
-
-                session = new DaskSession(Await(ct => DaskClient.ConnectAsync(Address, options, ct)));
+                session = Local
+                    ? Await(ct => LocalSessions.StartAsync(WorkerCount, options, ct))
+                    : new DaskSession(Await(ct => DaskClient.ConnectAsync(Address, options, ct)));
             }
-            catch (Exception e) when (e is DaskException || e is TimeoutException || e is FormatException || e is NotSupportedException)
+            catch (Exception e) when (e is DaskException || e is TimeoutException || e is FormatException)
             {
                 ThrowTerminatingError(Error(e, "DaskConnectFailed", CategoryOf(e), Local ? "local" : Address));
                 return;

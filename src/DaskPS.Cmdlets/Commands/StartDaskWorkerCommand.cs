@@ -1,0 +1,146 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using DaskPS.Cmdlets.Completers;
+using DaskPS.Cmdlets.Jobs;
+using DaskPS.Cmdlets.Scripts;
+using DaskPS.Worker;
+
+namespace DaskPS.Cmdlets.Commands
+{
+    /// <summary>
+    /// Starts DaskPS workers as background jobs (Get-Job, Receive-Job, Stop-Job, Remove-Job work on them),
+    /// or with -Wait one worker in the foreground until it is stopped.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Start, "DaskWorker", SupportsShouldProcess = true)]
+    [OutputType(typeof(DaskWorkerJob))]
+    public sealed class StartDaskWorkerCommand : DaskCmdlet
+    {
+        /// <summary>The scheduler address.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ArgumentCompleter(typeof(SchedulerAddressCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Scheduler { get; set; } = string.Empty;
+
+        [Parameter]
+        [ValidateRange(1, 256)]
+        public int Count { get; set; } = 1;
+
+        /// <summary>Tasks each worker runs at once (its nthreads).</summary>
+        [Parameter]
+        [ValidateRange(1, 1024)]
+        public int ThrottleLimit { get; set; } = 1;
+
+        /// <summary>Worker name (with -Count, a number is appended).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Name { get; set; }
+
+        /// <summary>Resources to advertise, e.g. @{ GPU = 1 }.</summary>
+        [Parameter]
+        public Hashtable? Resources { get; set; }
+
+        /// <summary>Runs once in every runspace of the worker before any task.</summary>
+        [Parameter]
+        public ScriptBlock? InitializationScript { get; set; }
+
+        /// <summary>Modules imported into every runspace of the worker.</summary>
+        [Parameter]
+        public string[]? Module { get; set; }
+
+        /// <summary>Address to listen on (loopback and a free port by default).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string ListenAddress { get; set; } = "tcp://127.0.0.1:0";
+
+        /// <summary>Run one worker in the foreground until it stops (for services on nodes).</summary>
+        [Parameter]
+        public SwitchParameter Wait { get; set; }
+
+        protected override void EndProcessing()
+        {
+            if (Wait && Count != 1)
+            {
+                ThrowTerminatingError(Error(new PSArgumentException("-Wait runs one worker; leave out -Count."), "DaskWorkerWaitCount", ErrorCategory.InvalidArgument, Count));
+            }
+
+            for (int i = 0; i < Count; i++)
+            {
+                string? name = Name is null ? null : Count == 1 ? Name : $"{Name}-{i + 1}";
+                if (!ShouldProcess(Scheduler, $"Start DaskPS worker{(name is null ? string.Empty : " " + name)}"))
+                {
+                    continue;
+                }
+
+                DaskWorkerJob job = Start(name);
+                if (job.JobStateInfo.State == JobState.Failed)
+                {
+                    continue;
+                }
+
+                if (Wait)
+                {
+                    RunInForeground(job);
+                    return;
+                }
+
+                JobRepository.Add(job);
+                WriteObject(job);
+            }
+        }
+
+        private DaskWorkerJob Start(string? name)
+        {
+            var options = new DaskWorkerOptions(Scheduler) { Name = name, Slots = ThrottleLimit, ListenAddress = ListenAddress };
+            foreach (DictionaryEntry entry in Resources ?? new Hashtable())
+            {
+                options.Resources[entry.Key.ToString()!] = Convert.ToDouble(entry.Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            options.Runtimes.Add(new PowerShellRuntime(ThrottleLimit, InitializationScript?.ToString(), Module));
+            var job = new DaskWorkerJob(name ?? "DaskWorker", MyInvocation.Line);
+            options.Logger = job.Logger;
+            try
+            {
+                Await(ct => job.StartAsync(new DaskWorker(options), ct));
+                WriteVerbose($"DaskPS worker {job.Address} registered with {Scheduler} ({ThrottleLimit} slots).");
+            }
+            catch (Exception e) when (e is DaskException || e is TimeoutException || e is FormatException)
+            {
+                WriteError(Error(e, "DaskWorkerStartFailed", CategoryOf(e), Scheduler));
+                job.StopJob();
+            }
+
+            return job;
+        }
+
+        /// <summary>Streams the worker's log until it stops or the user presses Ctrl+C.</summary>
+        private void RunInForeground(DaskWorkerJob job)
+        {
+            try
+            {
+                while (!Cancellation.IsCancellationRequested && !job.IsFinished())
+                {
+                    foreach (PSObject line in job.Output.ReadAll())
+                    {
+                        WriteObject(line);
+                    }
+
+                    Cancellation.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
+                }
+            }
+            finally
+            {
+                job.StopJob();
+            }
+        }
+    }
+
+    internal static class JobExtensions
+    {
+        public static bool IsFinished(this Job job) =>
+            job.JobStateInfo.State is JobState.Completed or JobState.Failed or JobState.Stopped;
+    }
+}
