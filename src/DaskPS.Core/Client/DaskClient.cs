@@ -298,6 +298,13 @@ namespace DaskPS.Client
             return workers;
         }
 
+        /// <summary>Retires workers gracefully: the scheduler first moves the data only they hold, then closes them.</summary>
+        public Task RetireWorkersAsync(IEnumerable<string> workers, CancellationToken cancellationToken = default) =>
+            Scheduler.CallAsync("retire_workers", new (string, object?)[]
+            {
+                ("workers", workers.Cast<object?>().ToArray()), ("close_workers", true), ("remove", true),
+            }, cancellationToken);
+
         /// <summary>Waits until the scheduler has at least <paramref name="count"/> workers.</summary>
         public async Task WaitForWorkersAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
         {

@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using DaskPS.Client;
+using DaskPS.Hosting;
+using DaskPS.Testing;
+using DaskPS.Worker;
+
+namespace DaskPS.Core.Tests.Worker
+{
+    /// <summary>DaskPS workers as citizens of a dask cluster: Python clients, Python workers, crashes and retirement.</summary>
+    public sealed class WorkerInteropTests
+    {
+        private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+        private static readonly string Functions = typeof(TestFunctions).FullName!;
+
+        [Fact]
+        public async Task APythonClientGathersADaskPSResult()
+        {
+            await using var cluster = await Cluster.StartAsync(1);
+            DaskNode node = cluster.Client.Submit(DaskNode.Call("System.Math", "Abs", new object?[] { -42L }));
+            await cluster.Client.WaitAsync(node).WaitAsync(Deadline);
+
+            string output = await Python("gather", cluster.Address, node.Key);
+
+            Assert.Contains("VALUE 42", output);
+        }
+
+        [Fact]
+        public async Task APythonClientGetsBackThePickledObjectItScatteredToADaskPSWorker()
+        {
+            await using var cluster = await Cluster.StartAsync(1);
+
+            string output = await Python("scatter-roundtrip", cluster.Address, cluster.Workers[0].Address);
+
+            Assert.Contains($"HOLDERS {cluster.Workers[0].Address}", output);
+            Assert.Contains("EQUAL True", output);
+        }
+
+        [Fact]
+        public async Task APythonTaskFailsCleanlyAndTheWorkerCarriesOn()
+        {
+            await using var cluster = await Cluster.StartAsync(1);
+
+            string output = await Python("python-task", cluster.Address, cluster.Workers[0].Address);
+
+            Assert.Contains("ERROR", output);
+            Assert.Contains("Python", output.Split('\n').First(l => l.StartsWith("ERROR", StringComparison.Ordinal)));
+            Assert.Single(await cluster.Client.GetWorkersAsync());
+            DaskNode after = cluster.Client.Submit(DaskNode.Call(Functions, "Add", new object?[] { 20L, 1L }));
+            Assert.Equal(21L, await cluster.Client.ResultAsync(after).WaitAsync(Deadline));
+        }
+
+        [Fact]
+        public async Task PythonAndDaskPSGraphsRunSideBySideEachOnItsOwnWorkers()
+        {
+            await using var cluster = await Cluster.StartAsync(2);
+            await using PythonProcess pythonWorker = PythonWorkerProcess.Start(cluster.Scheduler, "py", "PY=1");
+            await cluster.Client.WaitForWorkersAsync(3, Deadline);
+            string pythonAddress = (await cluster.Client.GetWorkersAsync()).Single(w => !w.IsDaskPS).Address;
+
+            Task<string> python = Python("python-graph", cluster.Address);
+            DaskNode[] parts = Enumerable.Range(0, 200).Select(i => DaskNode.Call(Functions, "Add", new object?[] { (long)i, 0L })).ToArray();
+            DaskNode total = cluster.Client.Submit(DaskNode.Call(Functions, "Sum", new object?[] { parts }));
+
+            Assert.Equal(Enumerable.Range(0, 200).Sum(), (long)(await cluster.Client.ResultAsync(total).WaitAsync(Deadline))!);
+            string output = await python;
+            Assert.Contains($"TOTAL {Enumerable.Range(0, 100).Sum(i => i * 3)}", output);
+            Assert.Contains($"HOLDERS {pythonAddress}", output);
+            IEnumerable<string> daskpsHolders = (await cluster.Client.WhoHasAsync(parts)).Values.SelectMany(h => h);
+            Assert.DoesNotContain(pythonAddress, daskpsHolders);
+        }
+
+        [Fact]
+        public async Task AGraphSurvivesAWorkerProcessKilledMidway()
+        {
+            await using DaskSchedulerProcess scheduler = await DaskSchedulerProcess.StartAsync();
+            await using ChildProcess first = StartHost(scheduler, "victim");
+            await using ChildProcess second = StartHost(scheduler, "survivor");
+            await first.WaitForLineAsync(l => l.StartsWith("ADDRESS ", StringComparison.Ordinal), Deadline);
+            await second.WaitForLineAsync(l => l.StartsWith("ADDRESS ", StringComparison.Ordinal), Deadline);
+            await using DaskClient client = await DaskClient.ConnectAsync(scheduler.Address);
+            await client.WaitForWorkersAsync(2, Deadline);
+
+            DaskNode[] parts = Enumerable.Range(0, 200)
+                .Select(i => DaskNode.Call("DaskPS.WorkerHost.HostFunctions", "Slow", new object?[] { (long)i, 10L }))
+                .ToArray();
+            DaskNode total = client.Submit(DaskNode.Call("DaskPS.WorkerHost.HostFunctions", "Sum", new object?[] { parts }));
+            await Eventually.TrueAsync(() => parts.Count(p => client.WaitAsync(p).IsCompletedSuccessfully) >= 40, Deadline, "40 tasks done");
+
+            first.Kill();
+
+            Assert.Equal(Enumerable.Range(0, 200).Sum(), (long)(await client.ResultAsync(total).WaitAsync(Deadline))!);
+            Assert.Single(await client.GetWorkersAsync());
+        }
+
+        [Fact]
+        public async Task RetiringTheOnlyHolderOfAKeyMovesIt()
+        {
+            await using var cluster = await Cluster.StartAsync(2);
+            DaskNode only = cluster.Client.Submit(DaskNode.Call("System.Math", "Abs", new object?[] { -77L }, new DaskTaskOptions { Workers = new[] { cluster.Workers[0].Address } }));
+            await cluster.Client.WaitAsync(only).WaitAsync(Deadline);
+
+            await cluster.Client.RetireWorkersAsync(new[] { cluster.Workers[0].Address });
+
+            await cluster.Workers[0].Completion.WaitAsync(Deadline);
+            Assert.Equal(new[] { cluster.Workers[1].Address }, (await cluster.Client.WhoHasAsync(new[] { only }))[only.Key]);
+            Assert.Equal(77L, await cluster.Client.ResultAsync(only).WaitAsync(Deadline));
+        }
+
+        private static ChildProcess StartHost(DaskSchedulerProcess scheduler, string name) =>
+            ChildProcess.Start(Path.Combine(AppContext.BaseDirectory, "DaskPS.WorkerHost"), new[] { scheduler.Address, name, "2" });
+
+        private static Task<string> Python(params string[] arguments) =>
+            PythonProcess.RunAsync(DaskInstallation.Selected, new[] { Path.Combine(AppContext.BaseDirectory, "Worker", "python", "py_interop.py") }.Concat(arguments), Deadline);
+
+        /// <summary>A real scheduler, DaskPS workers in this process and a DaskPS client; fails if the scheduler logged errors.</summary>
+        private sealed class Cluster : IAsyncDisposable
+        {
+            private Cluster(DaskSchedulerProcess scheduler, IReadOnlyList<DaskWorker> workers, DaskClient client)
+            {
+                Scheduler = scheduler;
+                Workers = workers;
+                Client = client;
+            }
+
+            public DaskSchedulerProcess Scheduler { get; }
+
+            public IReadOnlyList<DaskWorker> Workers { get; }
+
+            public DaskClient Client { get; }
+
+            public string Address => Scheduler.Address;
+
+            public static async Task<Cluster> StartAsync(int workers)
+            {
+                DaskSchedulerProcess scheduler = await DaskSchedulerProcess.StartAsync();
+                var started = new List<DaskWorker>();
+                try
+                {
+                    for (int i = 0; i < workers; i++)
+                    {
+                        var worker = new DaskWorker(new DaskWorkerOptions(scheduler.Address) { Name = $"daskps-{i}", Slots = 2 });
+                        started.Add(worker);
+                        await worker.StartAsync();
+                    }
+
+                    DaskClient client = await DaskClient.ConnectAsync(scheduler.Address);
+                    await client.WaitForWorkersAsync(workers, Deadline);
+                    return new Cluster(scheduler, started, client);
+                }
+                catch
+                {
+                    await Task.WhenAll(started.Select(w => w.CloseAsync()));
+                    await scheduler.DisposeAsync();
+                    throw;
+                }
+            }
+
+            public async ValueTask DisposeAsync()
+            {
+                string errors = string.Join("\n", Scheduler.Output.Split('\n').Where(l => l.Contains(" - ERROR - ", StringComparison.Ordinal)));
+                await Client.DisposeAsync();
+                await Task.WhenAll(Workers.Select(w => w.CloseAsync()));
+                await Scheduler.DisposeAsync();
+                Assert.True(errors.Length == 0, "The scheduler logged errors:\n" + errors);
+            }
+        }
+    }
+}
