@@ -43,6 +43,12 @@ namespace DaskPS.Core.Tests.Worker
             return call;
         }
 
+        public static long Sleep(long value, long milliseconds)
+        {
+            Thread.Sleep((int)milliseconds);
+            return value;
+        }
+
         public static long Fail(string message) => throw new ArgumentException(message);
 
         /// <summary>Blocks until released, to hold a slot.</summary>

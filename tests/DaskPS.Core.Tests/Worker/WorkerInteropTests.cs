@@ -110,6 +110,39 @@ namespace DaskPS.Core.Tests.Worker
             Assert.Equal(77L, await cluster.Client.ResultAsync(only).WaitAsync(Deadline));
         }
 
+        [Fact]
+        public async Task AnIdleWorkerStealsQueuedTasksAndNothingIsReportedTwice()
+        {
+            await using var cluster = await Cluster.StartAsync(1, slots: 1);
+            DaskNode[] tasks = Enumerable.Range(0, 60).Select(i => DaskNode.Call(Functions, "Sleep", new object?[] { (long)i, 30L })).ToArray();
+            cluster.Client.Submit(tasks);
+            await Eventually.TrueAsync(() => cluster.Workers[0].TasksRun >= 3, Deadline, "the first worker started");
+
+            await using var thief = new DaskWorker(new DaskWorkerOptions(cluster.Address) { Name = "thief", Slots = 1 });
+            await thief.StartAsync();
+
+            IReadOnlyList<object?> results = await cluster.Client.GatherAsync(tasks).WaitAsync(Deadline);
+            Assert.Equal(Enumerable.Range(0, 60).Select(i => (object?)(long)i), results);
+            Assert.True(thief.TasksRun > 0, "the new worker stole nothing");
+        }
+
+        [Fact]
+        public async Task AsCompletedYieldsEveryNodeAsItFinishes()
+        {
+            await using var cluster = await Cluster.StartAsync(1, slots: 2);
+            DaskNode slow = DaskNode.Call(Functions, "Sleep", new object?[] { 1L, 500L });
+            DaskNode fast = DaskNode.Call(Functions, "Sleep", new object?[] { 2L, 1L });
+            cluster.Client.Submit(new[] { slow, fast });
+
+            var order = new List<string>();
+            await foreach (DaskNode done in cluster.Client.AsCompleted(new[] { slow, fast }).WithCancellation(default))
+            {
+                order.Add(done.Key);
+            }
+
+            Assert.Equal(new[] { fast.Key, slow.Key }, order);
+        }
+
         private static ChildProcess StartHost(DaskSchedulerProcess scheduler, string name) =>
             ChildProcess.Start(Path.Combine(AppContext.BaseDirectory, "DaskPS.WorkerHost"), new[] { scheduler.Address, name, "2" });
 
@@ -134,7 +167,7 @@ namespace DaskPS.Core.Tests.Worker
 
             public string Address => Scheduler.Address;
 
-            public static async Task<Cluster> StartAsync(int workers)
+            public static async Task<Cluster> StartAsync(int workers, int slots = 2)
             {
                 DaskSchedulerProcess scheduler = await DaskSchedulerProcess.StartAsync();
                 var started = new List<DaskWorker>();
@@ -142,7 +175,7 @@ namespace DaskPS.Core.Tests.Worker
                 {
                     for (int i = 0; i < workers; i++)
                     {
-                        var worker = new DaskWorker(new DaskWorkerOptions(scheduler.Address) { Name = $"daskps-{i}", Slots = 2 });
+                        var worker = new DaskWorker(new DaskWorkerOptions(scheduler.Address) { Name = $"daskps-{i}", Slots = slots });
                         started.Add(worker);
                         await worker.StartAsync();
                     }
