@@ -1,9 +1,55 @@
+using System;
+using System.Collections.Generic;
+using System.Threading.Tasks;
 using BenchmarkDotNet.Running;
+using DaskPS.Benchmarks.Cluster;
+using DaskPS.Worker;
 
 namespace DaskPS.Benchmarks
 {
+    /// <summary>
+    /// <c>cluster [--full] [--dask 2022.12|2024.12]</c>: DaskPS vs the Python client and workers on one scheduler.
+    /// <c>worker &lt;scheduler&gt; &lt;name&gt; &lt;slots&gt;</c>: a DaskPS worker process (used by cluster).
+    /// Anything else: the BenchmarkDotNet codec benchmarks.
+    /// </summary>
     public static class Program
     {
-        public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        public static async Task<int> Main(string[] args)
+        {
+            if (args.Length > 0 && args[0] == "cluster")
+            {
+                bool full = Array.IndexOf(args, "--full") >= 0;
+                int at = Array.IndexOf(args, "--dask");
+                return await new ClusterBenchmark(full, Environment(at >= 0 && at + 1 < args.Length ? args[at + 1] : "2022.12")).RunAsync();
+            }
+
+            if (args.Length == 4 && args[0] == "worker")
+            {
+                await using var worker = new DaskWorker(new DaskWorkerOptions(args[1]) { Name = args[2], Slots = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) });
+                await worker.StartAsync();
+                await worker.Completion;
+                return 0;
+            }
+
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+            return 0;
+        }
+
+        private static Dictionary<string, string> Environment(string version)
+        {
+            var environment = new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" };
+            if (version == "2024.12")
+            {
+                string home = System.Environment.GetEnvironmentVariable("DASK2024_BASE")
+                    ?? System.IO.Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache", "dask-2024.12");
+                environment["PYTHONPATH"] = System.IO.Path.Combine(home, "prefix", "usr", "lib", "python3", "dist-packages");
+            }
+            else if (version != "2022.12")
+            {
+                throw new ArgumentException($"--dask takes 2022.12 or 2024.12, not '{version}'.");
+            }
+
+            return environment;
+        }
     }
 }
