@@ -68,7 +68,11 @@ namespace DaskPS.Comm
         }
 
         /// <summary>Reads one message; returns false at a clean end of stream between messages.</summary>
-        public static async ValueTask<(bool Ok, object? Message)> ReadAsync(PipeReader reader, CommOptions options, CancellationToken cancellationToken)
+        /// <param name="source">
+        /// The stream under <paramref name="reader"/>, if any: large frames are read from it straight into their
+        /// final array once the pipe's buffered bytes are used up, instead of 16 KiB at a time through the pipe.
+        /// </param>
+        public static async ValueTask<(bool Ok, object? Message)> ReadAsync(PipeReader reader, CommOptions options, CancellationToken cancellationToken, Stream? source = null)
         {
             // Prelude: count and lengths, then the frames one by one, copied out as they arrive.
             ReadResult result;
@@ -125,7 +129,7 @@ namespace DaskPS.Comm
                     int length = (int)lengths[i];
                     // Frame 0 is decoded right away and can go back to the pool; payload frames are kept.
                     byte[] target = i == 0 ? (frame0 = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1))) : (length == 0 ? Array.Empty<byte>() : new byte[length]);
-                    await FillAsync(reader, target, length, cancellationToken).ConfigureAwait(false);
+                    await FillAsync(reader, source, target, length, cancellationToken).ConfigureAwait(false);
                     frames[i] = new ReadOnlyMemory<byte>(target, 0, length);
                 }
 
@@ -146,22 +150,57 @@ namespace DaskPS.Comm
             }
         }
 
-        private static async ValueTask FillAsync(PipeReader reader, byte[] target, int length, CancellationToken cancellationToken)
+        /// <summary>Frames at least this large bypass the pipe once its buffered bytes are copied.</summary>
+        private const int DirectReadThreshold = 256 * 1024;
+
+        private static async ValueTask FillAsync(PipeReader reader, Stream? source, byte[] target, int length, CancellationToken cancellationToken)
         {
             int filled = 0;
             while (filled < length)
             {
-                ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                long take = Math.Min(buffer.Length, length - filled);
-                buffer.Slice(0, take).CopyTo(target.AsSpan(filled));
-                filled += (int)take;
-                reader.AdvanceTo(buffer.GetPosition(take));
-                if (filled < length && result.IsCompleted)
+                ReadResult result;
+                if (source is not null && length - filled >= DirectReadThreshold)
+                {
+                    // TryRead issues no I/O: take what the pipe already holds, then read the rest ourselves.
+                    if (reader.TryRead(out result))
+                    {
+                        if (!result.Buffer.IsEmpty)
+                        {
+                            filled += Take(reader, result, target, filled, length);
+                            continue;
+                        }
+
+                        reader.AdvanceTo(result.Buffer.Start);
+                    }
+
+                    int read = await source.ReadAsync(target, filled, length - filled, cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        throw new DaskProtocolException($"The connection closed in the middle of a frame ({filled} of {length} bytes received).");
+                    }
+
+                    filled += read;
+                    continue;
+                }
+
+                result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                int taken = Take(reader, result, target, filled, length);
+                filled += taken;
+                if (filled < length && result.IsCompleted && taken == 0)
                 {
                     throw new DaskProtocolException($"The connection closed in the middle of a frame ({filled} of {length} bytes received).");
                 }
             }
+        }
+
+        /// <summary>Copies buffered bytes into the frame and consumes them from the pipe.</summary>
+        private static int Take(PipeReader reader, ReadResult result, byte[] target, int filled, int length)
+        {
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            long take = Math.Min(buffer.Length, length - filled);
+            buffer.Slice(0, take).CopyTo(target.AsSpan(filled));
+            reader.AdvanceTo(buffer.GetPosition(take));
+            return (int)take;
         }
 
         private static long CheckFrameCount(ulong frameCount, CommOptions options)

@@ -134,7 +134,7 @@ namespace DaskPS.Comm
             ThrowIfClosed();
             try
             {
-                (bool ok, object? message) = await MessageFraming.ReadAsync(_reader, _options, cancellationToken).ConfigureAwait(false);
+                (bool ok, object? message) = await MessageFraming.ReadAsync(_reader, _options, cancellationToken, _stream).ConfigureAwait(false);
                 if (!ok)
                 {
                     Abort();

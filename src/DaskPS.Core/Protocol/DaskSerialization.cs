@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.InteropServices;
 using DaskPS.Protocol.MessagePack;
 
 namespace DaskPS.Protocol
@@ -35,7 +37,67 @@ namespace DaskPS.Protocol
     {
         /// <summary>Wraps a plain value (see <see cref="MsgPackSerializer"/>) as a msgpack payload.</summary>
         public static SerializedPayload ToPayload(object? value) =>
-            new SerializedPayload(new MsgMap(1).With("serializer", "msgpack"), new ReadOnlyMemory<byte>[] { MsgPackSerializer.Serialize(value) });
+            value is byte[] bytes && bytes.Length >= LargeBytes
+                ? BytesAsSplitFrames(bytes)
+                : new SerializedPayload(new MsgMap(1).With("serializer", "msgpack"), new ReadOnlyMemory<byte>[] { value is byte[] small ? BinFrame(small) : MsgPackSerializer.Serialize(value) });
+
+        /// <summary>Byte values from this size on travel as a bin header frame plus the bytes themselves.</summary>
+        private const int LargeBytes = 64 * 1024;
+
+        /// <summary>A msgpack bin in one exactly sized array.</summary>
+        private static byte[] BinFrame(byte[] bytes)
+        {
+            byte[] header = BinHeader(bytes.Length);
+            var frame = new byte[header.Length + bytes.Length];
+            Buffer.BlockCopy(header, 0, frame, 0, header.Length);
+            Buffer.BlockCopy(bytes, 0, frame, header.Length, bytes.Length);
+            return frame;
+        }
+
+        /// <summary>
+        /// A large byte value as one msgpack bin split into two frames, its header and the bytes, so neither side copies
+        /// the bytes (dask peers join split frames before decoding, as for any split payload).
+        /// </summary>
+        private static SerializedPayload BytesAsSplitFrames(byte[] bytes) => new SerializedPayload(
+            new MsgMap(3).With("serializer", "msgpack").With("split-num-sub-frames", new object?[] { 2L }).With("split-offsets", new object?[] { 0L }),
+            new ReadOnlyMemory<byte>[] { BinHeader(bytes.Length), bytes });
+
+        private static byte[] BinHeader(int length)
+        {
+            var header = new byte[length <= byte.MaxValue ? 2 : length <= ushort.MaxValue ? 3 : 5];
+            var writer = new MsgPackWriter(new Buffers.SpanBufferWriter(header));
+            writer.WriteBinaryHeader(length);
+            return header;
+        }
+
+        /// <summary>The bytes of a payload made by <see cref="BytesAsSplitFrames"/>, without copying them; null for any other payload.</summary>
+        private static byte[]? SplitBytes(SerializedPayload payload)
+        {
+            if (payload.Frames.Count != 2 || payload.Header.Get("compression") is object?[] { Length: > 0 } compression && compression.Any(c => c is not null)
+                || payload.Header.Get("split-num-sub-frames") is not object?[] { Length: 1 } counts || counts[0] is not 2L
+                || !MemoryMarshal.TryGetArray(payload.Frames[1], out ArraySegment<byte> body) || body.Offset != 0 || body.Count != body.Array!.Length)
+            {
+                return null;
+            }
+
+            var reader = new MsgPackReader(payload.Frames[0].Span);
+            try
+            {
+                return reader.NextType == MsgPackType.Binary && ReadBinHeaderLength(payload.Frames[0].Span) == body.Count ? body.Array : null;
+            }
+            catch (DaskProtocolException)
+            {
+                return null;
+            }
+        }
+
+        private static long ReadBinHeaderLength(ReadOnlySpan<byte> header) => header.Length switch
+        {
+            2 when header[0] == 0xc4 => header[1],
+            3 when header[0] == 0xc5 => (header[1] << 8) | header[2],
+            5 when header[0] == 0xc6 => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.Slice(1)),
+            _ => -1,
+        };
 
         /// <summary>
         /// Decodes a payload; what cannot be decoded becomes an <see cref="OpaqueValue"/>, never an exception,
@@ -43,6 +105,11 @@ namespace DaskPS.Protocol
         /// </summary>
         public static object? FromPayload(SerializedPayload payload, int maxBytes = int.MaxValue)
         {
+            if (payload.Serializer == "msgpack" && SplitBytes(payload) is byte[] bytes)
+            {
+                return bytes;
+            }
+
             IReadOnlyList<ReadOnlyMemory<byte>> frames = Expand(payload.Header, payload.Frames, maxBytes);
             return Decode(payload.Header, frames, payload, maxBytes);
         }

@@ -94,7 +94,7 @@ namespace DaskPS.Worker
                 }
             }
 
-            return entry.Decoded.Value;
+            return entry.Value;
         }
 
         public bool Remove(object key)
@@ -107,18 +107,28 @@ namespace DaskPS.Worker
 
         private sealed class Entry
         {
+            /// <summary>Larger values are decoded for each use rather than kept twice (wire form and decoded).</summary>
+            private const long CacheLimit = 1 << 20;
+
+            private readonly Lazy<object?>? _cached;
+
             public Entry(SerializedPayload payload, long size)
             {
                 Payload = payload;
                 Size = size;
-                Decoded = new Lazy<object?>(() => TaskValues.AsArgument(TaskValues.FromWire(DaskSerialization.FromPayload(payload))));
+                if (size <= CacheLimit)
+                {
+                    _cached = new Lazy<object?>(Decode);
+                }
             }
 
             public SerializedPayload Payload { get; }
 
             public long Size { get; }
 
-            public Lazy<object?> Decoded { get; }
+            public object? Value => _cached is null ? Decode() : _cached.Value;
+
+            private object? Decode() => TaskValues.AsArgument(TaskValues.FromWire(DaskSerialization.FromPayload(Payload)));
         }
     }
 }

@@ -49,6 +49,13 @@ namespace DaskPS.Core.Tests.Worker
             return value;
         }
 
+        public static byte[] RandomBytes(long count)
+        {
+            var bytes = new byte[count];
+            new Random((int)count).NextBytes(bytes);
+            return bytes;
+        }
+
         public static long Fail(string message) => throw new ArgumentException(message);
 
         /// <summary>Blocks until released, to hold a slot.</summary>

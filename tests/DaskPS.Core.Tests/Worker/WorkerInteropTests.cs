@@ -29,6 +29,19 @@ namespace DaskPS.Core.Tests.Worker
         }
 
         [Fact]
+        public async Task APythonClientReadsALargeByteValueSentAsSplitFrames()
+        {
+            await using var cluster = await Cluster.StartAsync(1);
+            DaskNode node = cluster.Client.Submit(DaskNode.Call(Functions, "RandomBytes", new object?[] { 3_000_000L }));
+            byte[] bytes = (byte[])(await cluster.Client.ResultAsync(node).WaitAsync(Deadline))!;
+
+            string output = await Python("gather-bytes", cluster.Address, node.Key);
+
+            string sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
+            Assert.Contains($"BYTES bytes 3000000 {sha}", output);
+        }
+
+        [Fact]
         public async Task APythonClientGetsBackThePickledObjectItScatteredToADaskPSWorker()
         {
             await using var cluster = await Cluster.StartAsync(1);

@@ -11,6 +11,12 @@ if command == "gather":
     with Client(scheduler, timeout=30) as client:
         print("VALUE", repr(Future(args[0], client).result(timeout=30)), flush=True)
 
+elif command == "gather-bytes":
+    import hashlib
+    with Client(scheduler, timeout=30) as client:
+        value = Future(args[0], client).result(timeout=30)
+        print("BYTES", type(value).__name__, len(value), hashlib.sha256(value).hexdigest(), flush=True)
+
 elif command == "scatter-roundtrip":
     # Big and compressible: Python compresses it with lz4, and the scheduler forwards it so.
     value = {"z": complex(3, 4), "f": fractions.Fraction(1, 3), "s": {1, 2}, "big": "x" * 200_000}
