@@ -28,6 +28,15 @@ for project in tests/*.Tests; do
   skipped=$((skipped + $(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")))
 done
 
+# The benchmark harness at smoke size: it must keep working (its figures mean nothing at this size).
+echo "== benchmark smoke run"
+if dotnet run -c Release --project bench/DaskPS.Benchmarks --no-build -- cluster; then
+  passed=$((passed + 1))
+else
+  echo "The benchmark smoke run failed."
+  failed=$((failed + 1)); status=1
+fi
+
 if command -v pwsh >/dev/null 2>&1 && compgen -G "tests/Pester/*.Tests.ps1" >/dev/null; then
   pester_out="$results/pester.txt"
   pwsh -NoProfile -NonInteractive -File tests/Pester/Invoke-Tests.ps1 -ResultFile "$pester_out"

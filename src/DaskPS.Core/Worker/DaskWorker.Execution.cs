@@ -30,6 +30,11 @@ namespace DaskPS.Worker
                 return;
             }
 
+            if (_log.IsEnabled(Diagnostics.DaskLogLevel.Debug))
+            {
+                _log.Debug($"Worker '{Name}': compute-task '{key}'");
+            }
+
             lock (_gate)
             {
                 if (_tasks.TryGetValue(key, out WorkerTask? existing) && !existing.Abandoned && existing.State != WorkerTaskState.Finished)
@@ -173,6 +178,10 @@ namespace DaskPS.Worker
                 .With("startstops", new object?[] { new MsgMap().With("action", "compute").With("start", start).With("stop", stop) });
             _dialect.CompleteTaskReport(report, task.Message);
             Send(report);
+            if (_log.IsEnabled(Diagnostics.DaskLogLevel.Debug))
+            {
+                _log.Debug($"Worker '{Name}': task-finished '{task.Key}'");
+            }
         }
 
         private void ReportErred(WorkerTask task, Exception failure, double start, double stop)
