@@ -11,7 +11,7 @@ namespace DaskPS.Dialects
     /// </summary>
     public abstract class SchedulerDialect
     {
-        private static readonly SchedulerDialect[] Known = { new Dialect202212() };
+        private static readonly SchedulerDialect[] Known = { new Dialect202212(), new Dialect202412() };
 
         /// <summary>The dask.distributed release family, e.g. "2022.12".</summary>
         public abstract string Name { get; }

@@ -2,19 +2,26 @@
 import fractions
 import sys
 
-import dask
 from distributed import Client, Future
 
 command, scheduler, *args = sys.argv[1:]
 
+
+def adopt(client, key):
+    """A future for a key another client made; 2024.12's Future() no longer tells the scheduler by itself."""
+    future = Future(key, client)
+    client._send_to_scheduler({"op": "client-desires-keys", "keys": [key], "client": client.id})
+    return future
+
+
 if command == "gather":
     with Client(scheduler, timeout=30) as client:
-        print("VALUE", repr(Future(args[0], client).result(timeout=30)), flush=True)
+        print("VALUE", repr(adopt(client, args[0]).result(timeout=30)), flush=True)
 
 elif command == "gather-bytes":
     import hashlib
     with Client(scheduler, timeout=30) as client:
-        value = Future(args[0], client).result(timeout=30)
+        value = adopt(client, args[0]).result(timeout=30)
         print("BYTES", type(value).__name__, len(value), hashlib.sha256(value).hexdigest(), flush=True)
 
 elif command == "scatter-roundtrip":
@@ -36,14 +43,14 @@ elif command == "python-task":
             print("ERROR", type(e).__name__, str(e).replace("\n", " "), flush=True)
 
 elif command == "python-graph":
-    with dask.config.set({"annotations": {"resources": {"PY": 1}}}):
-        with Client(scheduler, timeout=30) as client:
-            futures = client.map(lambda x: x * 3, range(100), pure=False)
-            total = client.submit(sum, futures, pure=False)
-            print("TOTAL", total.result(timeout=60), flush=True)
-            holders = set()
-            for workers in client.who_has(futures).values():
-                holders.update(workers)
-            print("HOLDERS", " ".join(sorted(holders)), flush=True)
+    # Every Python task asks for the PY resource, so none is scheduled on a DaskPS worker.
+    with Client(scheduler, timeout=30) as client:
+        futures = client.map(lambda x: x * 3, range(100), pure=False, resources={"PY": 1})
+        total = client.submit(sum, futures, pure=False, resources={"PY": 1})
+        print("TOTAL", total.result(timeout=60), flush=True)
+        holders = set()
+        for workers in client.who_has(futures).values():
+            holders.update(workers)
+        print("HOLDERS", " ".join(sorted(holders)), flush=True)
 else:
     raise SystemExit(f"unknown command {command}")
