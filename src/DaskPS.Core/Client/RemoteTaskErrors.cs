@@ -14,7 +14,7 @@ namespace DaskPS.Client
             string? tracebackText = Unwrap(traceback) switch
             {
                 string text => text,
-                byte[] bytes => string.Join("\n", PickleText.Strings(bytes)),
+                byte[] => null,
                 _ => null,
             };
             return new DaskTaskException(key, type, message, string.IsNullOrEmpty(tracebackText) ? null : tracebackText);
@@ -50,7 +50,7 @@ namespace DaskPS.Client
                         ? (text.Substring(0, colon), text.Substring(colon + 2))
                         : (null, text);
                 case byte[] pickle:
-                    return PickleText.DescribeException(pickle);
+                    return Protocol.Pickle.PythonExceptions.Describe(pickle);
                 case null:
                     return (null, "the worker reported no reason");
                 default:

@@ -154,6 +154,19 @@ namespace DaskPS.Core.Tests.Client
         }
 
         [Fact]
+        public async Task APythonErrorIsReadableWithoutUnpickling()
+        {
+            string output = await PythonProcess.RunAsync(_scheduler.Dask, new[] { Script("publish_error.py"), _scheduler.Address }, Deadline);
+            string key = output.Split('\n').First(l => l.StartsWith("KEY ", StringComparison.Ordinal)).Substring(4).Trim();
+
+            DaskNode node = _client.Adopt(new[] { key })[0];
+            var error = await Assert.ThrowsAsync<DaskTaskException>(() => _client.WaitAsync(node).WaitAsync(Deadline));
+
+            Assert.Equal("ZeroDivisionError", error.RemoteType);
+            Assert.Equal("division by zero", error.RemoteMessage);
+        }
+
+        [Fact]
         public async Task APythonClientAndThisClientWorkSideBySide()
         {
             Task<string> python = PythonProcess.RunAsync(_scheduler.Dask, new[] { Script("python_client_alongside.py"), _scheduler.Address }, Deadline);
