@@ -125,6 +125,21 @@ namespace DaskPS.Core.Tests.Worker
         }
 
         [Fact]
+        public async Task ASecondClientSubmittingTheSameKeysGetsTheSameResults()
+        {
+            // The scheduler compares a resubmitted task with the one it has (2024.12 tokenizes it: every slot must be set).
+            DaskNode a = DaskNode.Call(Functions, "Add", new object?[] { 40L, 1L });
+            DaskNode b = DaskNode.Call(Functions, "Add", new object?[] { a, 1L });
+            _client.Submit(b);
+            Assert.Equal(42L, await _client.ResultAsync(b).WaitAsync(Deadline));
+
+            await using DaskClient second = await DaskClient.ConnectAsync(_scheduler.Address);
+            second.Submit(DaskNode.Call(Functions, "Add", new object?[] { DaskNode.Call(Functions, "Add", new object?[] { 40L, 1L }), 1L }));
+
+            Assert.Equal(42L, await second.ResultAsync(b).WaitAsync(Deadline));
+        }
+
+        [Fact]
         public async Task ScatteredDataFeedsTasks()
         {
             IReadOnlyList<DaskNode> data = await _client.ScatterAsync(new object?[] { 40L }, new[] { _worker2.Address });
