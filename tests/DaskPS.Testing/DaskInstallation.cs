@@ -26,6 +26,26 @@ namespace DaskPS.Testing
         /// <summary>The version chosen by DASKPS_DASK_VERSION (2022.12 by default).</summary>
         public static DaskInstallation Selected => ForVersion(System.Environment.GetEnvironmentVariable("DASKPS_DASK_VERSION") ?? "2022.12");
 
+        /// <summary>Options that start this installation's dask-scheduler, with extra environment variables.</summary>
+        public Hosting.LocalSchedulerOptions SchedulerOptions(IReadOnlyDictionary<string, string>? environment = null)
+        {
+            var options = new Hosting.LocalSchedulerOptions { PythonPath = SystemPython };
+            foreach (KeyValuePair<string, string> pair in Environment)
+            {
+                options.Environment[pair.Key] = pair.Value;
+            }
+
+            if (environment is not null)
+            {
+                foreach (KeyValuePair<string, string> pair in environment)
+                {
+                    options.Environment[pair.Key] = pair.Value;
+                }
+            }
+
+            return options;
+        }
+
         public static DaskInstallation ForVersion(string version)
         {
             var environment = new Dictionary<string, string>

@@ -30,24 +30,8 @@ namespace DaskPS.Testing
         public static async Task<DaskSchedulerProcess> StartAsync(DaskInstallation? dask = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
         {
             dask ??= DaskInstallation.Selected;
-            var options = new LocalSchedulerOptions
-            {
-                PythonPath = DaskInstallation.SystemPython,
-                StartTimeout = timeout ?? TimeSpan.FromSeconds(60),
-            };
-            foreach (KeyValuePair<string, string> pair in dask.Environment)
-            {
-                options.Environment[pair.Key] = pair.Value;
-            }
-
-            if (environment is not null)
-            {
-                foreach (KeyValuePair<string, string> pair in environment)
-                {
-                    options.Environment[pair.Key] = pair.Value;
-                }
-            }
-
+            LocalSchedulerOptions options = dask.SchedulerOptions(environment);
+            options.StartTimeout = timeout ?? TimeSpan.FromSeconds(60);
             return new DaskSchedulerProcess(await LocalScheduler.StartAsync(options).ConfigureAwait(false), dask);
         }
 

@@ -1,8 +1,5 @@
 using System;
-using System.ComponentModel;
-using System.Diagnostics;
 using System.IO;
-using System.Text;
 using System.Threading.Tasks;
 
 namespace DaskPS.Core.Tests.Support
@@ -55,75 +52,22 @@ namespace DaskPS.Core.Tests.Support
 
         private static Result Start(string[] arguments, string? stdin, TimeSpan timeout)
         {
-            var info = new ProcessStartInfo(Executable)
-            {
-                UseShellExecute = false,
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                StandardOutputEncoding = new UTF8Encoding(false),
-                StandardErrorEncoding = new UTF8Encoding(false),
-                StandardInputEncoding = new UTF8Encoding(false),
-            };
-            foreach (string argument in arguments)
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            using var process = new Process { StartInfo = info };
+            DaskPS.Testing.PythonProcess process = DaskPS.Testing.PythonProcess.Start(DaskPS.Testing.DaskInstallation.ForVersion("2022.12"), arguments, stdin: stdin);
             try
             {
-                process.Start();
+                if (!process.WaitForExitAsync(timeout).GetAwaiter().GetResult())
+                {
+                    Assert.Fail($"{Executable} {string.Join(" ", arguments)} did not finish within {timeout}; it was killed. Output so far:\n{process.Output}");
+                }
+
+                // Output holds stdout and stderr together; the scripts write nothing to stderr unless they fail.
+                return new Result(process.ExitCode, process.Output, process.Output);
             }
-            catch (Win32Exception e)
+            finally
             {
-                Assert.Fail($"Cannot start {Executable}: {e.Message}");
-                throw;
+                process.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
-
-            // Drain both pipes while stdin is written, or a chatty child and a large stdin deadlock each other.
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-            Task<string> stderr = process.StandardError.ReadToEndAsync();
-            Task writer = Task.Run(() =>
-            {
-                try
-                {
-                    if (stdin is not null)
-                    {
-                        process.StandardInput.Write(stdin);
-                    }
-
-                    process.StandardInput.Close();
-                }
-                catch (IOException)
-                {
-                    // The child exited without reading everything; its exit code and stderr tell why.
-                }
-            });
-
-            if (!process.WaitForExit((int)timeout.TotalMilliseconds))
-            {
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                    // It exited between the timeout and the kill.
-                }
-
-                process.WaitForExit();
-                Assert.Fail($"{Executable} {string.Join(" ", arguments)} did not finish within {timeout}; it was killed. stderr so far:\n{Wait(stderr)}");
-            }
-
-            // The parameterless wait also waits for the redirected streams to reach end of file.
-            process.WaitForExit();
-            writer.Wait();
-            return new Result(process.ExitCode, Wait(stdout), Wait(stderr));
         }
-
-        private static string Wait(Task<string> task) =>
-            task.Wait(TimeSpan.FromSeconds(10)) ? task.Result : "(output not available)";
 
         private readonly struct Result
         {

@@ -19,7 +19,7 @@ namespace DaskPS.Core.Tests.Worker
         [Fact]
         public async Task APythonClientGathersADaskPSResult()
         {
-            await using var cluster = await Cluster.StartAsync(1);
+            await using var cluster = await TestCluster.StartAsync(1);
             DaskNode node = cluster.Client.Submit(DaskNode.Call("System.Math", "Abs", new object?[] { -42L }));
             await cluster.Client.WaitAsync(node).WaitAsync(Deadline);
 
@@ -31,7 +31,7 @@ namespace DaskPS.Core.Tests.Worker
         [Fact]
         public async Task APythonClientReadsALargeByteValueSentAsSplitFrames()
         {
-            await using var cluster = await Cluster.StartAsync(1);
+            await using var cluster = await TestCluster.StartAsync(1);
             DaskNode node = cluster.Client.Submit(DaskNode.Call(Functions, "RandomBytes", new object?[] { 3_000_000L }));
             byte[] bytes = (byte[])(await cluster.Client.ResultAsync(node).WaitAsync(Deadline))!;
 
@@ -44,7 +44,7 @@ namespace DaskPS.Core.Tests.Worker
         [Fact]
         public async Task APythonClientGetsBackThePickledObjectItScatteredToADaskPSWorker()
         {
-            await using var cluster = await Cluster.StartAsync(1);
+            await using var cluster = await TestCluster.StartAsync(1);
 
             string output = await Python("scatter-roundtrip", cluster.Address, cluster.Workers[0].Address);
 
@@ -55,7 +55,7 @@ namespace DaskPS.Core.Tests.Worker
         [Fact]
         public async Task APythonTaskFailsCleanlyAndTheWorkerCarriesOn()
         {
-            await using var cluster = await Cluster.StartAsync(1);
+            await using var cluster = await TestCluster.StartAsync(1);
 
             string output = await Python("python-task", cluster.Address, cluster.Workers[0].Address);
 
@@ -69,8 +69,8 @@ namespace DaskPS.Core.Tests.Worker
         [Fact]
         public async Task PythonAndDaskPSGraphsRunSideBySideEachOnItsOwnWorkers()
         {
-            await using var cluster = await Cluster.StartAsync(2);
-            await using PythonProcess pythonWorker = PythonWorkerProcess.Start(cluster.Scheduler, "py", "PY=1");
+            await using var cluster = await TestCluster.StartAsync(2);
+            await using PythonProcess pythonWorker = PythonWorkerProcess.Start(cluster.Dask, cluster.Address, "py", "PY=1");
             await cluster.Client.WaitForWorkersAsync(3, Deadline);
             string pythonAddress = (await cluster.Client.GetWorkersAsync()).Single(w => !w.IsDaskPS).Address;
 
@@ -112,7 +112,7 @@ namespace DaskPS.Core.Tests.Worker
         [Fact]
         public async Task RetiringTheOnlyHolderOfAKeyMovesIt()
         {
-            await using var cluster = await Cluster.StartAsync(2);
+            await using var cluster = await TestCluster.StartAsync(2);
             DaskNode only = cluster.Client.Submit(DaskNode.Call("System.Math", "Abs", new object?[] { -77L }, new DaskTaskOptions { Workers = new[] { cluster.Workers[0].Address } }));
             await cluster.Client.WaitAsync(only).WaitAsync(Deadline);
 
@@ -126,7 +126,7 @@ namespace DaskPS.Core.Tests.Worker
         [Fact]
         public async Task AnIdleWorkerStealsQueuedTasksAndNothingIsReportedTwice()
         {
-            await using var cluster = await Cluster.StartAsync(1, slots: 1);
+            await using var cluster = await TestCluster.StartAsync(1, slots: 1);
             DaskNode[] tasks = Enumerable.Range(0, 60).Select(i => DaskNode.Call(Functions, "Sleep", new object?[] { (long)i, 30L })).ToArray();
             cluster.Client.Submit(tasks);
             await Eventually.TrueAsync(() => cluster.Workers[0].TasksRun >= 3, Deadline, "the first worker started");
@@ -142,7 +142,7 @@ namespace DaskPS.Core.Tests.Worker
         [Fact]
         public async Task AsCompletedYieldsEveryNodeAsItFinishes()
         {
-            await using var cluster = await Cluster.StartAsync(1, slots: 2);
+            await using var cluster = await TestCluster.StartAsync(1, slots: 2);
             DaskNode slow = DaskNode.Call(Functions, "Sleep", new object?[] { 1L, 500L });
             DaskNode fast = DaskNode.Call(Functions, "Sleep", new object?[] { 2L, 1L });
             cluster.Client.Submit(new[] { slow, fast });
@@ -161,58 +161,5 @@ namespace DaskPS.Core.Tests.Worker
 
         private static Task<string> Python(params string[] arguments) =>
             PythonProcess.RunAsync(DaskInstallation.Selected, new[] { Path.Combine(AppContext.BaseDirectory, "Worker", "python", "py_interop.py") }.Concat(arguments), Deadline);
-
-        /// <summary>A real scheduler, DaskPS workers in this process and a DaskPS client; fails if the scheduler logged errors.</summary>
-        private sealed class Cluster : IAsyncDisposable
-        {
-            private Cluster(DaskSchedulerProcess scheduler, IReadOnlyList<DaskWorker> workers, DaskClient client)
-            {
-                Scheduler = scheduler;
-                Workers = workers;
-                Client = client;
-            }
-
-            public DaskSchedulerProcess Scheduler { get; }
-
-            public IReadOnlyList<DaskWorker> Workers { get; }
-
-            public DaskClient Client { get; }
-
-            public string Address => Scheduler.Address;
-
-            public static async Task<Cluster> StartAsync(int workers, int slots = 2)
-            {
-                DaskSchedulerProcess scheduler = await DaskSchedulerProcess.StartAsync();
-                var started = new List<DaskWorker>();
-                try
-                {
-                    for (int i = 0; i < workers; i++)
-                    {
-                        var worker = new DaskWorker(new DaskWorkerOptions(scheduler.Address) { Name = $"daskps-{i}", Slots = slots });
-                        started.Add(worker);
-                        await worker.StartAsync();
-                    }
-
-                    DaskClient client = await DaskClient.ConnectAsync(scheduler.Address);
-                    await client.WaitForWorkersAsync(workers, Deadline);
-                    return new Cluster(scheduler, started, client);
-                }
-                catch
-                {
-                    await Task.WhenAll(started.Select(w => w.CloseAsync()));
-                    await scheduler.DisposeAsync();
-                    throw;
-                }
-            }
-
-            public async ValueTask DisposeAsync()
-            {
-                string errors = string.Join("\n", Scheduler.Output.Split('\n').Where(l => l.Contains(" - ERROR - ", StringComparison.Ordinal)));
-                await Client.DisposeAsync();
-                await Task.WhenAll(Workers.Select(w => w.CloseAsync()));
-                await Scheduler.DisposeAsync();
-                Assert.True(errors.Length == 0, "The scheduler logged errors:\n" + errors);
-            }
-        }
     }
 }
