@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Comm;
+using DaskPS.Internal;
 using DaskPS.Protocol.MessagePack;
 
 namespace DaskPS.Rpc
@@ -19,6 +20,7 @@ namespace DaskPS.Rpc
         private readonly Dictionary<string, Stack<DaskComm>> _idle = new Dictionary<string, Stack<DaskComm>>(StringComparer.Ordinal);
         private readonly HashSet<DaskComm> _inUse = new HashSet<DaskComm>();
         private readonly SemaphoreSlim _slots;
+        private TaskCompletionSource<bool> _changed = NewSignal();
         private bool _closed;
 
         public ConnectionPool(int limit = DefaultLimit, CommOptions? options = null)
@@ -74,9 +76,11 @@ namespace DaskPS.Rpc
             string key = DaskAddress.Normalize(address);
             while (true)
             {
+                Task changed;
                 lock (_gate)
                 {
                     ThrowIfClosed();
+                    changed = _changed.Task;
                     if (_idle.TryGetValue(key, out Stack<DaskComm>? stack))
                     {
                         while (stack.Count > 0)
@@ -95,11 +99,10 @@ namespace DaskPS.Rpc
 
                 if (!_slots.Wait(0))
                 {
-                    // Full: make room by closing an idle comm (any address), else wait for one to come back.
+                    // Full: make room by closing an idle comm (any address), else wait until a comm comes back or closes.
                     if (!CloseOneIdle())
                     {
-                        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                        _slots.Release();
+                        await changed.WithCancellation(cancellationToken).ConfigureAwait(false);
                     }
 
                     continue;
@@ -142,6 +145,7 @@ namespace DaskPS.Rpc
                     return;
                 }
 
+                Signal();
                 if (comm.IsClosed || _closed)
                 {
                     comm.Abort();
@@ -168,6 +172,7 @@ namespace DaskPS.Rpc
                 if (_inUse.Remove(comm))
                 {
                     _slots.Release();
+                    Signal();
                 }
             }
         }
@@ -263,8 +268,23 @@ namespace DaskPS.Rpc
 
             victim.Abort();
             _slots.Release();
+            lock (_gate)
+            {
+                Signal();
+            }
+
             return true;
         }
+
+        /// <summary>Wakes callers waiting for room. Caller holds the lock.</summary>
+        private void Signal()
+        {
+            TaskCompletionSource<bool> previous = _changed;
+            _changed = NewSignal();
+            previous.TrySetResult(true);
+        }
+
+        private static TaskCompletionSource<bool> NewSignal() => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         private void ThrowIfClosed()
         {

@@ -1,0 +1,203 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using DaskPS.Comm;
+using DaskPS.Diagnostics;
+using DaskPS.Protocol.MessagePack;
+using DaskPS.Rpc;
+using DaskPS.Testing;
+
+namespace DaskPS.Core.Tests.Rpc
+{
+    /// <summary>Bad input at a C# server port: that connection closes with a logged reason, the server keeps serving.</summary>
+    public sealed class ServerRobustnessTests : IAsyncLifetime
+    {
+        private const int MaxMessage = 1 << 20;
+        private static readonly TimeSpan Bounded = TimeSpan.FromSeconds(5);
+
+        private readonly ConcurrentQueue<string> _log = new ConcurrentQueue<string>();
+        private DaskServer _server = null!;
+        private string _address = null!;
+        private IPEndPoint _endPoint = null!;
+
+        public async Task InitializeAsync()
+        {
+            var options = new CommOptions { MaxMessageSize = MaxMessage, HandshakeTimeout = TimeSpan.FromSeconds(1) };
+            _server = new DaskServer("Robust", options, new DaskLogger((_, m) => _log.Enqueue(m), DaskLogLevel.Debug));
+            _address = await _server.ListenAsync("tcp://127.0.0.1:0");
+            _endPoint = DaskAddress.Parse(_address).ToEndPoint();
+        }
+
+        public async Task DisposeAsync() => await _server.DisposeAsync();
+
+        public static IEnumerable<object[]> BadInputs()
+        {
+            byte[] handshake = Frame(MsgPackSerializer.Serialize(new MsgMap().With("compression", null).With("pickle-protocol", 5L)));
+            yield return new object[] { "truncated frame", Concat(handshake, Frame(MsgPackSerializer.Serialize(new MsgMap().With("op", "identity"))).Take(20).ToArray()), false };
+            yield return new object[] { "frame count 2^63", Concat(handshake, Words(16, 1UL << 63)), true };
+            yield return new object[] { "frame length 2^63", Concat(handshake, Words(24, 1, 1UL << 63)), true };
+            yield return new object[] { "frames above the maximum", Concat(handshake, Words(32, 2, 512 * 1024, 600 * 1024)), true };
+            yield return new object[] { "garbage msgpack", Concat(handshake, Frame(new byte[] { 0xc1, 0xff, 0x00 })), true };
+            yield return new object[] { "a message that is not a request", Concat(handshake, Frame(MsgPackSerializer.Serialize(new object?[] { 1L, 2L }))), true };
+            yield return new object[] { "an empty handshake", Frame(MsgPackSerializer.Serialize(new MsgMap())), true };
+            yield return new object[] { "a request instead of a handshake", Frame(MsgPackSerializer.Serialize(new MsgMap().With("op", "identity"))), true };
+            yield return new object[] { "silence", Array.Empty<byte>(), true };
+        }
+
+        [Theory]
+        [MemberData(nameof(BadInputs))]
+        public async Task BadInputClosesThatConnectionOnly(string name, byte[] bytes, bool logged)
+        {
+            long allocatedBefore = GC.GetTotalAllocatedBytes(true);
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(_endPoint);
+            await ReadServerHandshakeAsync(socket);
+            await socket.SendAsync(bytes, SocketFlags.None);
+            if (name == "truncated frame")
+            {
+                // The peer goes away in the middle of the message.
+                socket.Shutdown(SocketShutdown.Send);
+            }
+
+            Assert.True(await ClosedByServerAsync(socket), $"{name}: the server kept the connection open");
+            if (logged)
+            {
+                await Eventually.TrueAsync(() => _log.Any(l => l.Contains("dropped the connection")), Bounded, $"{name}: a log line with the reason");
+            }
+
+            Assert.True(GC.GetTotalAllocatedBytes(true) - allocatedBefore < 2L * MaxMessage, $"{name}: allocated more than twice the maximum message");
+            await using var pool = new ConnectionPool();
+            Assert.IsType<MsgMap>(await pool[_address].CallAsync("identity"));
+        }
+
+        [Fact]
+        public async Task ThousandsOfMutatedMessagesNeverHurtTheServer()
+        {
+            byte[][] seeds =
+            {
+                Frame(MsgPackSerializer.Serialize(new MsgMap().With("op", "identity").With("reply", true))),
+                Frame(MsgPackSerializer.Serialize(new MsgMap().With("op", "gather").With("keys", new object?[] { "a", "b" }).With("reply", true))),
+                Frame(MsgPackSerializer.Serialize(new object?[] { new MsgMap().With("op", "task-finished").With("key", "x").With("nbytes", 28L) })),
+                Frame(MsgPackSerializer.Serialize(new MsgMap().With("op", "echo").With("data", new MsgMap().With("__Serialized__", 1L)))),
+            };
+            byte[] handshake = Frame(MsgPackSerializer.Serialize(new MsgMap().With("compression", null).With("pickle-protocol", 5L)));
+            var random = new Random(0x5eed);
+            var cases = Enumerable.Range(0, 2_000).Select(_ => Concat(handshake, Mutate(seeds[random.Next(seeds.Length)], random))).ToList();
+
+            using var gate = new SemaphoreSlim(16);
+            await Task.WhenAll(cases.Select(async bytes =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    await socket.ConnectAsync(_endPoint);
+                    await ReadServerHandshakeAsync(socket);
+                    await socket.SendAsync(bytes, SocketFlags.None);
+                    socket.Shutdown(SocketShutdown.Send);
+                    await ClosedByServerAsync(socket);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+
+            await Eventually.TrueAsync(() => _server.OpenConnections == 0, Bounded, "every connection closed (seed 0x5eed)");
+            await using var pool = new ConnectionPool();
+            Assert.IsType<MsgMap>(await pool[_address].CallAsync("identity"));
+        }
+
+        private static byte[] Mutate(byte[] seed, Random random)
+        {
+            byte[] copy = (byte[])seed.Clone();
+            switch (random.Next(4))
+            {
+                case 0:
+                    copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
+                    return copy;
+                case 1:
+                    copy[random.Next(copy.Length)] = new byte[] { 0x00, 0xff, 0xc1, 0xdb, 0xdd, 0xdf }[random.Next(6)];
+                    return copy;
+                case 2:
+                    return copy.Take(random.Next(copy.Length)).ToArray();
+                default:
+                    // Inflate one of the length words of the framing prelude.
+                    BinaryPrimitives.WriteUInt64LittleEndian(copy.AsSpan(8 * random.Next(3)), (ulong)random.NextInt64());
+                    return copy;
+            }
+        }
+
+        /// <summary>Reads the handshake the accepting side sends first.</summary>
+        private static async Task ReadServerHandshakeAsync(Socket socket)
+        {
+            byte[] prelude = await ReceiveExactlyAsync(socket, 24);
+            int length = (int)BinaryPrimitives.ReadUInt64LittleEndian(prelude.AsSpan(16));
+            await ReceiveExactlyAsync(socket, length);
+        }
+
+        private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int count)
+        {
+            var buffer = new byte[count];
+            int got = 0;
+            while (got < count)
+            {
+                int n = await socket.ReceiveAsync(buffer.AsMemory(got), SocketFlags.None);
+                if (n == 0)
+                {
+                    throw new EndOfStreamException();
+                }
+
+                got += n;
+            }
+
+            return buffer;
+        }
+
+        /// <summary>True when the server closes (EOF or reset) within the bound; whatever it sends first is read and dropped.</summary>
+        private static async Task<bool> ClosedByServerAsync(Socket socket)
+        {
+            using var deadline = new CancellationTokenSource(Bounded);
+            var buffer = new byte[4096];
+            try
+            {
+                while (await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token) > 0)
+                {
+                }
+
+                return true;
+            }
+            catch (SocketException)
+            {
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        private static byte[] Frame(byte[] frame0) => Concat(Words(16 + frame0.Length, 1, (ulong)frame0.Length), frame0);
+
+        private static byte[] Words(long total, params ulong[] words)
+        {
+            var bytes = new byte[8 * (words.Length + 1)];
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)total);
+            for (int i = 0; i < words.Length; i++)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8 * (i + 1)), words[i]);
+            }
+
+            return bytes;
+        }
+
+        private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+    }
+}
