@@ -16,7 +16,15 @@ using DaskPS.Testing;
 
 namespace DaskPS.Core.Tests.Rpc
 {
+    /// <summary>Allocation is measured process-wide, so these tests run alone.</summary>
+    [CollectionDefinition(Name, DisableParallelization = true)]
+    public sealed class AllocationMeasuringCollection
+    {
+        public const string Name = "Allocation measuring";
+    }
+
     /// <summary>Bad input at a C# server port: that connection closes with a logged reason, the server keeps serving.</summary>
+    [Collection(AllocationMeasuringCollection.Name)]
     public sealed class ServerRobustnessTests : IAsyncLifetime
     {
         private const int MaxMessage = 1 << 20;
