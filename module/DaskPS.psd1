@@ -9,6 +9,7 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     DotNetFrameworkVersion = '4.7.2'
     # Explicit lists: nothing is exported by accident. Cmdlets are added here as they are implemented.
+    FormatsToProcess     = @('DaskPS.format.ps1xml')
     CmdletsToExport      = @(
         'Connect-DaskScheduler', 'Start-DaskScheduler', 'Start-DaskWorker', 'Submit-DaskTask', 'Get-DaskResult',
         'Copy-DaskData', 'Send-DaskData', 'Stop-DaskTask', 'Get-DaskWorker', 'Stop-DaskClient'
