@@ -39,6 +39,34 @@ namespace DaskPS.Comm
         public ValueTask DisposeAsync() => CloseAsync();
 
         public override string ToString() => $"{GetType().Name}({LocalAddress} -> {PeerAddress})";
+
+        /// <summary>
+        /// Exchanges handshakes (the accepting side speaks first) within <paramref name="timeout"/>; a peer that is
+        /// silent or sends something else is dropped with an error that says so.
+        /// </summary>
+        protected async ValueTask ExchangeHandshakesAsync(bool accepting, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            try
+            {
+                if (accepting)
+                {
+                    await WriteAsync(Handshake.Create(), deadline.Token).ConfigureAwait(false);
+                }
+
+                PeerHandshake = Handshake.Validate(await ReadAsync(deadline.Token).ConfigureAwait(false), PeerAddress);
+                if (!accepting)
+                {
+                    await WriteAsync(Handshake.Create(), deadline.Token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                Abort();
+                throw new TimeoutException($"{PeerAddress} did not complete the dask handshake within {timeout.TotalSeconds:0.###} s.");
+            }
+        }
     }
 
     /// <summary>The connection is closed, by this side or by the peer.</summary>

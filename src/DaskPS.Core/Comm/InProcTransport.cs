@@ -136,21 +136,11 @@ namespace DaskPS.Comm
                     new InProcComm(acceptorAddress, connectorAddress, toAcceptor, toConnector));
         }
 
-        public async ValueTask ConnectHandshakeAsync(CommOptions options, CancellationToken cancellationToken)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.HandshakeTimeout);
-            PeerHandshake = Handshake.Validate(await ReadAsync(timeout.Token).ConfigureAwait(false), PeerAddress);
-            await WriteAsync(Handshake.Create(), timeout.Token).ConfigureAwait(false);
-        }
+        public ValueTask ConnectHandshakeAsync(CommOptions options, CancellationToken cancellationToken) =>
+            ExchangeHandshakesAsync(accepting: false, options.HandshakeTimeout, cancellationToken);
 
-        public override async ValueTask AcceptHandshakeAsync(CommOptions options, CancellationToken cancellationToken = default)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.HandshakeTimeout);
-            await WriteAsync(Handshake.Create(), timeout.Token).ConfigureAwait(false);
-            PeerHandshake = Handshake.Validate(await ReadAsync(timeout.Token).ConfigureAwait(false), PeerAddress);
-        }
+        public override ValueTask AcceptHandshakeAsync(CommOptions options, CancellationToken cancellationToken = default) =>
+            ExchangeHandshakesAsync(accepting: true, options.HandshakeTimeout, cancellationToken);
 
         public override ValueTask WriteAsync(object? message, CancellationToken cancellationToken = default)
         {

@@ -37,37 +37,27 @@ namespace DaskPS.Comm
         public override bool IsClosed => Volatile.Read(ref _closed) != 0;
 
         /// <summary>The connecting side reads the listener's handshake first, then answers.</summary>
-        public async ValueTask ConnectHandshakeAsync(CancellationToken cancellationToken)
-        {
-            using CancellationTokenSource timeout = Timeout(cancellationToken);
-            try
-            {
-                PeerHandshake = Handshake.Validate(await ReadCoreAsync(timeout.Token, "handshake").ConfigureAwait(false), PeerAddress);
-                await WriteAsync(Handshake.Create(), timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw HandshakeTimedOut();
-            }
-        }
+        public ValueTask ConnectHandshakeAsync(CancellationToken cancellationToken) =>
+            ExchangeHandshakesAsync(accepting: false, _options.HandshakeTimeout, cancellationToken);
 
         public override async ValueTask AcceptHandshakeAsync(CommOptions options, CancellationToken cancellationToken = default)
         {
-            using CancellationTokenSource timeout = Timeout(cancellationToken);
-            try
+            if (_serverTls is not null)
             {
-                if (_serverTls is not null)
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                deadline.CancelAfter(_options.HandshakeTimeout);
+                try
                 {
-                    await AuthenticateAsServerAsync(_serverTls, timeout.Token).ConfigureAwait(false);
+                    await AuthenticateAsServerAsync(_serverTls, deadline.Token).ConfigureAwait(false);
                 }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Abort();
+                    throw new TimeoutException($"{PeerAddress} did not complete the TLS handshake within {_options.HandshakeTimeout.TotalSeconds:0.###} s.");
+                }
+            }
 
-                await WriteAsync(Handshake.Create(), timeout.Token).ConfigureAwait(false);
-                PeerHandshake = Handshake.Validate(await ReadCoreAsync(timeout.Token, "handshake").ConfigureAwait(false), PeerAddress);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw HandshakeTimedOut();
-            }
+            await ExchangeHandshakesAsync(accepting: true, _options.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
         }
 
         public override async ValueTask WriteAsync(object? message, CancellationToken cancellationToken = default)
@@ -180,19 +170,6 @@ namespace DaskPS.Comm
 
         private static PipeReader CreateReader(Stream stream) =>
             PipeReader.Create(stream, new StreamPipeReaderOptions(minimumReadSize: 16 * 1024, leaveOpen: true));
-
-        private Exception HandshakeTimedOut()
-        {
-            Abort();
-            return new TimeoutException($"{PeerAddress} did not complete the dask handshake within {_options.HandshakeTimeout.TotalSeconds:0.###} s.");
-        }
-
-        private CancellationTokenSource Timeout(CancellationToken cancellationToken)
-        {
-            var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            source.CancelAfter(_options.HandshakeTimeout);
-            return source;
-        }
 
         private void ThrowIfClosed()
         {

@@ -9,6 +9,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Comm;
+using DaskPS.Core.Tests.Support;
 using DaskPS.Diagnostics;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Rpc;
@@ -97,7 +98,7 @@ namespace DaskPS.Core.Tests.Rpc
             };
             byte[] handshake = Frame(MsgPackSerializer.Serialize(new MsgMap().With("compression", null).With("pickle-protocol", 5L)));
             var random = new Random(0x5eed);
-            var cases = Enumerable.Range(0, 2_000).Select(_ => Concat(handshake, Mutate(seeds[random.Next(seeds.Length)], random))).ToList();
+            var cases = Enumerable.Range(0, 2_000).Select(_ => Concat(handshake, Mutations.Apply(seeds[random.Next(seeds.Length)], random, InflateALengthWord))).ToList();
 
             using var gate = new SemaphoreSlim(16);
             await Task.WhenAll(cases.Select(async bytes =>
@@ -123,25 +124,9 @@ namespace DaskPS.Core.Tests.Rpc
             Assert.IsType<MsgMap>(await pool[_address].CallAsync("identity"));
         }
 
-        private static byte[] Mutate(byte[] seed, Random random)
-        {
-            byte[] copy = (byte[])seed.Clone();
-            switch (random.Next(4))
-            {
-                case 0:
-                    copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
-                    return copy;
-                case 1:
-                    copy[random.Next(copy.Length)] = new byte[] { 0x00, 0xff, 0xc1, 0xdb, 0xdd, 0xdf }[random.Next(6)];
-                    return copy;
-                case 2:
-                    return copy.Take(random.Next(copy.Length)).ToArray();
-                default:
-                    // Inflate one of the length words of the framing prelude.
-                    BinaryPrimitives.WriteUInt64LittleEndian(copy.AsSpan(8 * random.Next(3)), (ulong)random.NextInt64());
-                    return copy;
-            }
-        }
+        /// <summary>Inflates one of the length words of the framing prelude.</summary>
+        private static void InflateALengthWord(byte[] message, Random random) =>
+            BinaryPrimitives.WriteUInt64LittleEndian(message.AsSpan(8 * random.Next(3)), (ulong)random.NextInt64());
 
         /// <summary>Reads the handshake the accepting side sends first.</summary>
         private static async Task ReadServerHandshakeAsync(Socket socket)

@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
 using DaskPS.Client;
+using DaskPS.Core.Tests.Support;
 using DaskPS.Dialects;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
@@ -109,7 +110,7 @@ namespace DaskPS.Core.Tests.Protocol.Pickle
             var random = new Random(0x9c1e);
             for (int i = 0; i < 20_000; i++)
             {
-                byte[] mutated = Mutate(seed, random);
+                byte[] mutated = Mutations.Apply(seed, random, HugeNumber);
                 try
                 {
                     PickleReader.Read(mutated);
@@ -132,25 +133,12 @@ namespace DaskPS.Core.Tests.Protocol.Pickle
         private static SchedulerDialect Dialect2024() =>
             SchedulerDialect.ForVersions(new MsgMap().With("packages", new MsgMap().With("distributed", "2024.12.1+ds")));
 
-        private static byte[] Mutate(byte[] seed, Random random)
+        /// <summary>Two 0xff bytes somewhere: huge lengths and memo indexes.</summary>
+        private static void HugeNumber(byte[] pickle, Random random)
         {
-            byte[] copy = (byte[])seed.Clone();
-            switch (random.Next(4))
-            {
-                case 0:
-                    copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
-                    return copy;
-                case 1:
-                    copy[random.Next(copy.Length)] = (byte)random.Next(256);
-                    return copy;
-                case 2:
-                    return copy.Take(random.Next(copy.Length)).ToArray();
-                default:
-                    int at = random.Next(copy.Length - 4);
-                    copy[at] = 0xff;
-                    copy[at + 1] = 0xff;
-                    return copy;
-            }
+            int at = random.Next(pickle.Length - 1);
+            pickle[at] = 0xff;
+            pickle[at + 1] = 0xff;
         }
 
         private static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Protocol", "Pickle", "python", name);
