@@ -143,12 +143,7 @@ namespace DaskPS.Client
         public async Task<IReadOnlyList<object?>> GatherAsync(IEnumerable<DaskNode> nodes, CancellationToken cancellationToken = default)
         {
             DaskNode[] list = nodes.ToArray();
-            foreach (DaskNode node in list)
-            {
-                await WaitAsync(node, cancellationToken).ConfigureAwait(false);
-            }
-
-            IReadOnlyDictionary<string, object?> values = await FetchAsync(list.Select(n => n.Key).Distinct().ToArray(), cancellationToken).ConfigureAwait(false);
+            IReadOnlyDictionary<string, object?> values = await WaitAndFetchAsync(list, node => WaitAsync(node, cancellationToken), cancellationToken).ConfigureAwait(false);
             return list.Select(n => values[n.Key]).ToArray();
         }
 
@@ -157,24 +152,47 @@ namespace DaskPS.Client
         {
             DaskNode[] list = nodes.ToArray();
             var errors = new Dictionary<string, Exception>(StringComparer.Ordinal);
-            var ready = new List<string>();
-            foreach (DaskNode node in list)
+            IReadOnlyDictionary<string, object?> values = await WaitAndFetchAsync(list, async node =>
             {
                 try
                 {
                     await WaitAsync(node, cancellationToken).ConfigureAwait(false);
-                    ready.Add(node.Key);
                 }
                 catch (DaskException e)
                 {
                     errors[node.Key] = e;
                 }
-            }
-
-            IReadOnlyDictionary<string, object?> values = await FetchAsync(ready.Distinct().ToArray(), cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
             return list.Select(n => errors.TryGetValue(n.Key, out Exception? error)
                 ? new DaskOutcome(n, null, error)
                 : new DaskOutcome(n, values[n.Key], null)).ToArray();
+        }
+
+        /// <summary>
+        /// Waits for the nodes, then fetches the values of those in memory. A value lost between the two (its holder
+        /// died; the scheduler recomputes it) is waited for again, a few times at most.
+        /// </summary>
+        private async Task<IReadOnlyDictionary<string, object?>> WaitAndFetchAsync(DaskNode[] nodes, Func<DaskNode, Task> wait, CancellationToken cancellationToken)
+        {
+            const int attempts = 5;
+            for (int attempt = 1; ; attempt++)
+            {
+                foreach (DaskNode node in nodes)
+                {
+                    await wait(node).ConfigureAwait(false);
+                }
+
+                string[] ready = nodes.Where(n => StateOf(n.Key).Done.Task.Status == TaskStatus.RanToCompletion).Select(n => n.Key).Distinct().ToArray();
+                try
+                {
+                    return await FetchAsync(ready, cancellationToken).ConfigureAwait(false);
+                }
+                catch (KeysUnavailableException e) when (attempt < attempts)
+                {
+                    _log.Info($"{e.Message}; waiting for them again (attempt {attempt} of {attempts})");
+                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
         /// <summary>Yields nodes as they finish (in memory, failed or cancelled), whatever the input order.</summary>
@@ -650,7 +668,7 @@ namespace DaskPS.Client
                 var reply = await Scheduler.CallAsync("gather", new (string, object?)[] { ("keys", missing.Cast<object?>().ToArray()), ("serializers", GatherSerializers) }, cancellationToken).ConfigureAwait(false) as MsgMap;
                 if (reply?.Get("status") is not "OK" || reply.Get("data") is not MsgMap data)
                 {
-                    throw new DaskException($"The scheduler could not gather {string.Join(", ", missing)}: {Describe(reply)}");
+                    throw new KeysUnavailableException($"The scheduler could not gather {string.Join(", ", missing)}: {Describe(reply)}");
                 }
 
                 foreach (KeyValuePair<object, object?> entry in data)
@@ -664,7 +682,7 @@ namespace DaskPS.Client
             {
                 if (!payloads.TryGetValue(key, out object? payload))
                 {
-                    throw new DaskException($"No worker returned the value of '{key}'.");
+                    throw new KeysUnavailableException($"No worker returned the value of '{key}'.");
                 }
 
                 values[key] = TaskValues.FromWire(payload is SerializedPayload serialized ? DaskSerialization.FromPayload(serialized, _options.MaxValueBytes) : payload);
@@ -771,6 +789,12 @@ namespace DaskPS.Client
 
             public TaskCompletionSource<bool> Done { get; set; } = NewCompletion();
         }
+    }
+
+    /// <summary>Values that were in memory are not (any more): their holders are gone.</summary>
+    public sealed class KeysUnavailableException : DaskException
+    {
+        public KeysUnavailableException(string message) : base(message) { }
     }
 
     /// <summary>One node's result or failure.</summary>

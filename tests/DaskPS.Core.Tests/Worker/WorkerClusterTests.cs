@@ -125,6 +125,20 @@ namespace DaskPS.Core.Tests.Worker
         }
 
         [Fact]
+        public async Task AResultWhoseHolderLeavesIsRecomputed()
+        {
+            DaskNode node = Client.Submit(DaskNode.Call(Functions, "Add", new object?[] { 1000L, 1L }));
+            await Client.WaitAsync(node).WaitAsync(Deadline);
+            string holder = (await Client.WhoHasAsync(new[] { node }))[node.Key].Single();
+
+            // Closed without retiring: the scheduler loses the only copy, reports lost-data and computes it again.
+            await (holder == Worker1.Address ? Worker1 : Worker2).CloseAsync();
+
+            Assert.Equal(1001L, await Client.ResultAsync(node).WaitAsync(Deadline));
+            Assert.NotEqual(holder, (await Client.WhoHasAsync(new[] { node }))[node.Key].Single());
+        }
+
+        [Fact]
         public async Task ScatteredDataFeedsTasks()
         {
             IReadOnlyList<DaskNode> data = await Client.ScatterAsync(new object?[] { 40L }, new[] { Worker2.Address });

@@ -98,7 +98,7 @@ namespace DaskPS.Core.Tests.Worker
             await client.WaitForWorkersAsync(2, Deadline);
 
             DaskNode[] parts = Enumerable.Range(0, 200)
-                .Select(i => DaskNode.Call("DaskPS.WorkerHost.HostFunctions", "Slow", new object?[] { (long)i, 10L }))
+                .Select(i => DaskNode.Call("DaskPS.WorkerHost.HostFunctions", "Slow", new object?[] { (long)i, 25L }))
                 .ToArray();
             DaskNode total = client.Submit(DaskNode.Call("DaskPS.WorkerHost.HostFunctions", "Sum", new object?[] { parts }));
             await Eventually.TrueAsync(() => parts.Count(p => client.WaitAsync(p).IsCompletedSuccessfully) >= 40, Deadline, "40 tasks done");
