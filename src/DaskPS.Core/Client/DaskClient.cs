@@ -663,6 +663,13 @@ namespace DaskPS.Client
             })).ConfigureAwait(false);
 
             string[] missing = keys.Where(k => !payloads.ContainsKey(k)).ToArray();
+            string[] unheld = missing.Where(k => !whoHas.TryGetValue(k, out var holders) || holders.Count == 0).ToArray();
+            if (unheld.Length > 0)
+            {
+                // Nobody holds them (a holder left): the scheduler's gather could not either, and logs an error for trying.
+                throw new KeysUnavailableException($"No worker holds {string.Join(", ", unheld)} any more");
+            }
+
             if (missing.Length > 0)
             {
                 var reply = await Scheduler.CallAsync("gather", new (string, object?)[] { ("keys", missing.Cast<object?>().ToArray()), ("serializers", GatherSerializers) }, cancellationToken).ConfigureAwait(false) as MsgMap;
