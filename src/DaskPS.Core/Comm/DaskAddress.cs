@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using DaskPS.Internal;
 
 namespace DaskPS.Comm
 {
@@ -88,11 +89,18 @@ namespace DaskPS.Comm
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                candidates = await Dns.GetHostAddressesAsync(Host).ConfigureAwait(false);
+                // netstandard2.0's lookup takes no token: stop waiting for it instead, so connect timeouts cover DNS.
+                Task<IPAddress[]> lookup = Dns.GetHostAddressesAsync(Host);
+                await lookup.WithCancellation(cancellationToken).ConfigureAwait(false);
+                candidates = await lookup.ConfigureAwait(false);
             }
             catch (SocketException e)
             {
                 throw new DaskAddressException($"The host '{Host}' of address '{this}' could not be resolved: {e.SocketErrorCode}.", e);
+            }
+            catch (ArgumentException e)
+            {
+                throw new DaskAddressException($"The host '{Host}' of address '{this}' could not be resolved: {e.Message}", e);
             }
 
             IPAddress? chosen = Array.Find(candidates, a => a.AddressFamily == AddressFamily.InterNetwork)
@@ -111,6 +119,11 @@ namespace DaskPS.Comm
             if (IsInProc)
             {
                 throw new DaskAddressException($"The address '{this}' is in-process; it has no network end point.");
+            }
+
+            if (Host.Length == 0)
+            {
+                throw new DaskAddressException($"The address '{this}' has no host (it means every interface, for listening); it has no single end point.");
             }
 
             if (!IPAddress.TryParse(Host, out IPAddress? ip))
@@ -152,12 +165,15 @@ namespace DaskPS.Comm
 
             if (address.Trim().Length == 0)
             {
-                throw new DaskAddressException("An empty string is not a dask address; expected e.g. 'tcp://127.0.0.1:8786'.");
+                throw Bad(address, "it is an empty string; expected e.g. 'tcp://127.0.0.1:8786'");
             }
 
-            if (address.Trim().Length != address.Length || address.IndexOfAny(new[] { ' ', '\t', '\r', '\n' }) >= 0)
+            foreach (char c in address)
             {
-                throw Bad(address, "it contains white space");
+                if (char.IsWhiteSpace(c) || char.IsControl(c))
+                {
+                    throw Bad(address, "it contains white space or control characters");
+                }
             }
 
             string scheme = "tcp";
@@ -175,7 +191,17 @@ namespace DaskPS.Comm
 
             if (scheme == "inproc")
             {
+                if (rest.Length == 0 && !listening)
+                {
+                    throw Bad(address, "it has no location; expected e.g. 'inproc://192.168.1.5/12345/1'");
+                }
+
                 return new DaskAddress(scheme, string.Empty, 0, rest);
+            }
+
+            if (rest.IndexOf('/') >= 0)
+            {
+                throw Bad(address, $"'/' cannot appear in a {scheme} address; expected {scheme}://host:port");
             }
 
             string host;
@@ -211,7 +237,7 @@ namespace DaskPS.Comm
                 int colon = rest.IndexOf(':');
                 if (colon >= 0 && rest.IndexOf(':', colon + 1) >= 0)
                 {
-                    throw Bad(address, "an IPv6 host must be written in brackets, e.g. 'tcp://[::1]:8786'");
+                    throw Bad(address, $"an IPv6 host must be written in brackets, e.g. '{SuggestBrackets(scheme, rest)}'");
                 }
 
                 host = colon >= 0 ? rest.Substring(0, colon) : rest;
@@ -242,6 +268,20 @@ namespace DaskPS.Comm
             }
 
             return new DaskAddress(scheme, host.ToLowerInvariant(), port, string.Empty);
+        }
+
+        // '::1:80' reads as host ::1 port 80 or as the bare IPv6 ::1:80; suggest the host:port reading when it is one.
+        private static string SuggestBrackets(string scheme, string rest)
+        {
+            int last = rest.LastIndexOf(':');
+            string host = rest.Substring(0, last);
+            string port = rest.Substring(last + 1);
+            if (port.Length > 0 && IPAddress.TryParse(host, out _) && int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                return $"{scheme}://[{host}]:{port}";
+            }
+
+            return IPAddress.TryParse(rest, out _) ? $"{scheme}://[{rest}]:8786" : $"{scheme}://[::1]:8786";
         }
 
         private static DaskAddressException Bad(string address, string reason) =>
