@@ -12,8 +12,14 @@ namespace DaskPS.Protocol
     {
         private const int MinMatch = 4;
 
+        /// <summary>Decodes a size-prefixed block; a declared size above <paramref name="maxOutputBytes"/> is refused before allocating.</summary>
         public static byte[] Decompress(ReadOnlySpan<byte> source, int maxOutputBytes)
         {
+            if (maxOutputBytes < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxOutputBytes), maxOutputBytes, "The output limit cannot be negative.");
+            }
+
             if (source.Length < 4)
             {
                 throw new DaskProtocolException($"An lz4 frame of {source.Length} bytes is too short for its size prefix.");
@@ -29,7 +35,7 @@ namespace DaskPS.Protocol
             int written = DecompressInto(source.Slice(4), output);
             if (written != size)
             {
-                throw new DaskProtocolException($"An lz4 frame declares {size} bytes but decodes to {written}.");
+                throw new DaskProtocolException($"An lz4 frame declares {size} bytes but decodes to {written}; the block is truncated.");
             }
 
             return output;
@@ -42,6 +48,12 @@ namespace DaskPS.Protocol
             int output = 0;
             while (input < block.Length)
             {
+                if (output == destination.Length && output > 0)
+                {
+                    // Every valid block ends with its literals; more bytes after a full output are garbage.
+                    throw Corrupt($"{block.Length - input} trailing byte(s) follow the end of the data");
+                }
+
                 byte token = block[input++];
                 int literals = ReadLength(block, ref input, token >> 4);
                 if (literals > block.Length - input || literals > destination.Length - output)
@@ -76,24 +88,26 @@ namespace DaskPS.Protocol
                     throw Corrupt("a match goes past the declared size");
                 }
 
-                int from = output - offset;
-                if (offset >= matchLength)
-                {
-                    destination.Slice(from, matchLength).CopyTo(destination.Slice(output));
-                }
-                else
-                {
-                    // Overlapping copy (runs): byte by byte, each byte may be one just written.
-                    for (int k = 0; k < matchLength; k++)
-                    {
-                        destination[output + k] = destination[from + k];
-                    }
-                }
-
+                CopyMatch(destination, output - offset, output, matchLength);
                 output += matchLength;
             }
 
             return output;
+        }
+
+        /// <summary>
+        /// Copies a match forwards. When it overlaps its own output (offset below length, e.g. a run), the bytes
+        /// repeat with period offset, so copying the distance already written never overlaps and doubles each time.
+        /// </summary>
+        private static void CopyMatch(Span<byte> buffer, int from, int to, int length)
+        {
+            while (length > 0)
+            {
+                int chunk = Math.Min(to - from, length);
+                buffer.Slice(from, chunk).CopyTo(buffer.Slice(to));
+                to += chunk;
+                length -= chunk;
+            }
         }
 
         private static int ReadLength(ReadOnlySpan<byte> block, ref int input, int nibble)
