@@ -185,7 +185,8 @@ namespace DaskPS.Client
                 string[] ready = nodes.Where(n => StateOf(n.Key).Done.Task.Status == TaskStatus.RanToCompletion).Select(n => n.Key).Distinct().ToArray();
                 try
                 {
-                    return await FetchAsync(ready, cancellationToken).ConfigureAwait(false);
+                    // The scheduler's gather is the last resort: a holder that just left makes it log an error.
+                    return await FetchAsync(ready, attempt == attempts, cancellationToken).ConfigureAwait(false);
                 }
                 catch (KeysUnavailableException e) when (attempt < attempts)
                 {
@@ -632,7 +633,7 @@ namespace DaskPS.Client
         }
 
         /// <summary>Values of keys in memory: straight from the holding workers, the scheduler's gather for the rest.</summary>
-        private async Task<IReadOnlyDictionary<string, object?>> FetchAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+        private async Task<IReadOnlyDictionary<string, object?>> FetchAsync(IReadOnlyList<string> keys, bool viaScheduler, CancellationToken cancellationToken)
         {
             var payloads = new Dictionary<string, object?>(StringComparer.Ordinal);
             if (keys.Count == 0)
@@ -668,6 +669,11 @@ namespace DaskPS.Client
             {
                 // Nobody holds them (a holder left): the scheduler's gather could not either, and logs an error for trying.
                 throw new KeysUnavailableException($"No worker holds {string.Join(", ", unheld)} any more");
+            }
+
+            if (missing.Length > 0 && !viaScheduler)
+            {
+                throw new KeysUnavailableException($"The holders of {string.Join(", ", missing)} did not hand them over");
             }
 
             if (missing.Length > 0)
