@@ -58,7 +58,7 @@ Describe 'Submitting script blocks' {
         $node = Submit-DaskTask { Write-Warning 'careful'; 5 }
         $value = Get-DaskResult $node -WarningVariable warnings -WarningAction SilentlyContinue
         $value | Should -Be 5
-        $warnings | Should -Contain 'careful'
+        $warnings.Message | Should -Contain 'careful'
     }
 }
 

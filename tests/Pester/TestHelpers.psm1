@@ -5,7 +5,8 @@ $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 function Import-DaskPSUnderTest {
     $manifest = Join-Path $script:RepoRoot 'out/DaskPS/DaskPS.psd1'
     if (-not (Test-Path $manifest)) { throw "Build the module first (dotnet build): $manifest is missing." }
-    Import-Module $manifest -Force
+    # -Global: imported from inside this module, it would otherwise be visible only here.
+    Import-Module $manifest -Force -Global
 }
 
 function Wait-Until {

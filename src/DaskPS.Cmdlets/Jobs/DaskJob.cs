@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -12,7 +13,8 @@ namespace DaskPS.Cmdlets.Jobs
     /// </summary>
     public abstract class DaskJob : Job2
     {
-        private int _stopping;
+        private readonly object _stopLock = new object();
+        private Task? _stop;
 
         protected DaskJob(string command, string name, string typeName)
             : base(command, name)
@@ -34,11 +36,28 @@ namespace DaskPS.Cmdlets.Jobs
 
         public override void StopJob() => StopJob(force: false, reason: null);
 
-        public override void StopJobAsync() => Task.Run(StopJob);
+        public override void StopJob(bool force, string? reason) => StopOnce().GetAwaiter().GetResult();
 
-        public override void StopJob(bool force, string? reason)
+        // Stop-Job calls the async form and waits for StopJobCompleted, so it must always be raised.
+        public override void StopJobAsync() => StopJobAsync(force: false, reason: null);
+
+        public override void StopJobAsync(bool force, string? reason) =>
+            StopOnce().ContinueWith(
+                t => OnStopJobCompleted(new AsyncCompletedEventArgs(t.Exception?.InnerException, false, null)),
+                TaskScheduler.Default);
+
+        /// <summary>Stops the hosted part once; later calls share the first stop.</summary>
+        private Task StopOnce()
         {
-            if (Interlocked.Exchange(ref _stopping, 1) != 0)
+            lock (_stopLock)
+            {
+                return _stop ??= Task.Run(StopAndRecordAsync);
+            }
+        }
+
+        private async Task StopAndRecordAsync()
+        {
+            if (IsFinished)
             {
                 return;
             }
@@ -46,7 +65,7 @@ namespace DaskPS.Cmdlets.Jobs
             SetJobState(JobState.Stopping);
             try
             {
-                StopCoreAsync().GetAwaiter().GetResult();
+                await StopCoreAsync().ConfigureAwait(false);
                 SetJobState(JobState.Stopped);
             }
             catch (Exception e)
@@ -55,8 +74,6 @@ namespace DaskPS.Cmdlets.Jobs
                 SetJobState(JobState.Failed);
             }
         }
-
-        public override void StopJobAsync(bool force, string? reason) => Task.Run(() => StopJob(force, reason));
 
         public override void SuspendJob() => throw new NotSupportedException("DaskPS jobs cannot be suspended.");
 
@@ -80,7 +97,7 @@ namespace DaskPS.Cmdlets.Jobs
         /// <summary>The hosted part ended by itself (e.g. the scheduler closed the worker).</summary>
         protected void Ended(Exception? failure)
         {
-            if (Volatile.Read(ref _stopping) != 0 || IsFinished)
+            if (Volatile.Read(ref _stop) is not null || IsFinished)
             {
                 return;
             }
