@@ -1,4 +1,4 @@
-# Shared by the DaskPS Pester tests: the built module, and a real scheduler on a free loopback port.
+# Shared by the DaskPS Pester tests: the built module, a real scheduler with DaskPS workers, and waiting with deadlines.
 
 $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
@@ -18,4 +18,35 @@ function Wait-Until {
     }
 }
 
-Export-ModuleMember -Function Import-DaskPSUnderTest, Wait-Until
+<#
+.SYNOPSIS
+    Starts a real dask-scheduler (a job) and DaskPS workers (jobs), connects, and waits until the scheduler sees them all.
+#>
+function Start-TestCluster {
+    param([int] $WorkerCount = 2, [int] $Slots = 2, [string] $Name = 'pester', [hashtable] $WorkerParameters = @{})
+    $scheduler = Start-DaskScheduler
+    $workers = Start-DaskWorker -Scheduler $scheduler.Address -Count $WorkerCount -ThrottleLimit $Slots -Name $Name @WorkerParameters
+    $session = Connect-DaskScheduler -Address $scheduler.Address
+    Wait-Until { @(Get-DaskWorker -Client $session).Count -eq $WorkerCount } -Because "$WorkerCount workers to register"
+    [pscustomobject]@{ Scheduler = $scheduler; Workers = @($workers); Session = $session }
+}
+
+<#
+.SYNOPSIS
+    Stops what Start-TestCluster started, also after a failure, and removes every DaskPS job of this runspace.
+#>
+function Stop-TestCluster {
+    param($Cluster)
+    if ($Cluster -and $Cluster.Session -and $Cluster.Session.IsConnected) { Stop-DaskClient -Client $Cluster.Session -Confirm:$false }
+    Get-Job | Where-Object PSJobTypeName -In 'DaskWorkerJob', 'DaskSchedulerJob' | Remove-Job -Force
+}
+
+<#
+.SYNOPSIS
+    Child processes of this PowerShell process (a dask-scheduler it started shows up here until it is stopped).
+#>
+function Get-ChildProcess {
+    Get-Process | Where-Object { $_.Parent -and $_.Parent.Id -eq $PID -and -not $_.HasExited }
+}
+
+Export-ModuleMember -Function Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess

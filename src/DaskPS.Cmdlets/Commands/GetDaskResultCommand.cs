@@ -156,9 +156,11 @@ namespace DaskPS.Cmdlets.Commands
                 _ => "DaskResultFailed",
             };
             var record = Error(error, id, CategoryOf(error), node);
-            if (error is DaskTaskException task && task.RemoteTraceback is string trace)
+            if (error is DaskTaskException task)
             {
-                record.ErrorDetails = new ErrorDetails(error.Message) { RecommendedAction = "Remote stack trace:\n" + trace };
+                // Shown instead of the exception message: the remote message, then where it happened remotely.
+                string where = string.IsNullOrEmpty(task.RemoteTraceback) ? string.Empty : "\n" + task.RemoteTraceback;
+                record.ErrorDetails = new ErrorDetails($"Task '{node.Key}' failed: {task.RemoteMessage}{where}");
             }
 
             return record;

@@ -44,7 +44,7 @@ namespace DaskPS.Cmdlets.Commands
             }
 
             var job = new DaskSchedulerJob(scheduler, MyInvocation.Line);
-            JobRepository.Add(job);
+            DaskJobSourceAdapter.Add(this, job);
             WriteVerbose($"dask-scheduler {scheduler.ProcessId} listening at {scheduler.Address}.");
             WriteObject(job);
         }

@@ -86,7 +86,7 @@ namespace DaskPS.Cmdlets.Commands
                     return;
                 }
 
-                JobRepository.Add(job);
+                DaskJobSourceAdapter.Add(this, job);
                 WriteObject(job);
             }
         }
@@ -105,7 +105,7 @@ namespace DaskPS.Cmdlets.Commands
             try
             {
                 Await(ct => job.StartAsync(new DaskWorker(options), ct));
-                WriteVerbose($"DaskPS worker {job.Address} registered with {Scheduler} ({ThrottleLimit} slots).");
+                WriteVerbose($"DaskPS worker {job.Address} registered with {Scheduler} (task slots: {ThrottleLimit}).");
             }
             catch (Exception e) when (e is DaskException || e is TimeoutException || e is FormatException)
             {

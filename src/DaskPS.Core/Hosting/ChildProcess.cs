@@ -13,6 +13,10 @@ namespace DaskPS.Hosting
     /// </summary>
     public class ChildProcess : IAsyncDisposable
     {
+        // Children still running when this process exits are killed with it, so closing the shell that
+        // started a scheduler leaves no orphan behind.
+        private static readonly HashSet<ChildProcess> Running = new HashSet<ChildProcess>();
+
         private readonly Process _process;
         private readonly StringBuilder _output = new StringBuilder();
         private bool _disposed;
@@ -91,6 +95,7 @@ namespace DaskPS.Hosting
                 process.StandardInput.Close();
             }
 
+            Track(created);
             wrapper = created;
             return process;
         }
@@ -200,9 +205,44 @@ namespace DaskPS.Hosting
             }
 
             _disposed = true;
+            lock (Running)
+            {
+                Running.Remove(this);
+            }
+
             Kill();
             await WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             _process.Dispose();
+        }
+
+        private static void Track(ChildProcess child)
+        {
+            lock (Running)
+            {
+                if (Running.Count == 0)
+                {
+                    AppDomain.CurrentDomain.ProcessExit -= KillRunning;
+                    AppDomain.CurrentDomain.ProcessExit += KillRunning;
+                }
+
+                Running.Add(child);
+            }
+        }
+
+        private static void KillRunning(object? sender, EventArgs e)
+        {
+            ChildProcess[] children;
+            lock (Running)
+            {
+                children = new ChildProcess[Running.Count];
+                Running.CopyTo(children);
+                Running.Clear();
+            }
+
+            foreach (ChildProcess child in children)
+            {
+                child.Kill();
+            }
         }
 
         /// <summary>Kills the process and its children where the runtime can (PowerShell 7), the process alone on .NET Framework.</summary>

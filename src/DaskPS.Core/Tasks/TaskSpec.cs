@@ -141,6 +141,8 @@ namespace DaskPS.Tasks
             {
                 case MsgPackExtension ext when ext.TypeCode == RefExtType:
                     return new TaskRef(MsgPackSerializer.Deserialize(ext.Data) ?? throw new DaskProtocolException("A task reference holds a nil key."));
+                case MsgPackExtension ext:
+                    return TaskValues.FromWire(ext);
                 case object?[] array:
                     for (int i = 0; i < array.Length; i++)
                     {
@@ -192,20 +194,24 @@ namespace DaskPS.Tasks
             _ => value.GetType().Name,
         };
 
-        /// <summary>Writes <see cref="TaskRef"/> as the reference ext.</summary>
+        /// <summary>Writes <see cref="TaskRef"/> as the reference ext, and DaskPS's own values as theirs.</summary>
         private sealed class RefWriter : IMsgPackConverter
         {
             public static readonly RefWriter Instance = new RefWriter();
 
             public bool TryWrite(ref MsgPackWriter writer, object value, int depthLeft)
             {
-                if (value is not TaskRef reference)
+                switch (value)
                 {
-                    return false;
+                    case TaskRef reference:
+                        writer.WriteExtension(RefExtType, MsgPackSerializer.Serialize(reference.Key));
+                        return true;
+                    case CliXmlValue or TaskOutput when TaskValues.ToWire(value) is MsgPackExtension ext:
+                        writer.WriteExtension(ext.TypeCode, ext.Data);
+                        return true;
+                    default:
+                        return false;
                 }
-
-                writer.WriteExtension(RefExtType, MsgPackSerializer.Serialize(reference.Key));
-                return true;
             }
 
             public object? ConvertMap(MsgMap map) => map;

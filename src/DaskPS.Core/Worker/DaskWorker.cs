@@ -108,7 +108,7 @@ namespace DaskPS.Worker
                 _stream.Start(_schedulerComm);
                 _streamLoop = Task.Run(StreamLoopAsync);
                 _heartbeatLoop = Task.Run(HeartbeatLoopAsync);
-                _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {_dialect.Name}, {Slots} slots)");
+                _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {_dialect.Name}, task slots: {Slots})");
             }
             catch
             {

@@ -88,6 +88,19 @@ namespace DaskPS.Core.Tests.Tasks
         }
 
         [Fact]
+        public void TaskSpecsCarryCliXmlArgumentsAtAnyDepth()
+        {
+            // Objects that are not plain values (PowerShell's CliXml) travel as task arguments too.
+            var xml = new CliXmlValue("<Objs Version=\"1.1.0.1\"><S>x</S></Objs>");
+            DaskNode node = DaskNode.Task("powershell", new MsgMap().With("script", "$args"), new object?[] { xml, new object?[] { xml } }, null);
+
+            TaskSpec back = TaskSpec.FromPayload(node.Spec!.ToPayload());
+
+            Assert.Equal(xml.Xml, Assert.IsType<CliXmlValue>(back.Args[0]).Xml);
+            Assert.Equal(xml.Xml, Assert.IsType<CliXmlValue>(((object?[])back.Args[1]!)[0]).Xml);
+        }
+
+        [Fact]
         public void APythonTaskIsRefusedWithTheReason()
         {
             var error = Assert.Throws<TaskNotRunnableException>(() => TaskSpec.FromPayload(null));

@@ -1,0 +1,178 @@
+# Start-DaskScheduler and Start-DaskWorker: the real dask-scheduler and DaskPS workers as PowerShell jobs.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-DaskPSUnderTest
+    $script:scheduler = Start-DaskScheduler
+    $script:session = Connect-DaskScheduler -Address $scheduler.Address
+}
+
+AfterAll {
+    if ($script:session) { Stop-DaskClient -Client $script:session -Confirm:$false }
+    Get-Job | Where-Object PSJobTypeName -In 'DaskWorkerJob', 'DaskSchedulerJob' | Remove-Job -Force
+}
+
+Describe 'Start-DaskScheduler' {
+    It 'runs the real dask-scheduler as a job with an Address' {
+        $scheduler.PSJobTypeName | Should -Be 'DaskSchedulerJob'
+        $scheduler.State | Should -Be 'Running'
+        $scheduler.Address | Should -Match '^tcp://127\.0\.0\.1:\d+$'
+        (Get-Process -Id $scheduler.ProcessId).Parent.Id | Should -Be $PID
+        $session.SchedulerVersion | Should -Match '^20\d\d\.\d+$'
+        Receive-Job $scheduler -Keep | Should -Not -BeNullOrEmpty
+    }
+
+    It 'listens on the given -Port and -HostName' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $own = Start-DaskScheduler -Port $port -HostName '127.0.0.1'
+        try {
+            $own.Address | Should -Be "tcp://127.0.0.1:$port"
+        }
+        finally {
+            $own | Stop-Job
+        }
+        $own.State | Should -Be 'Stopped'
+        Wait-Until { -not (Get-Process -Id $own.ProcessId -ErrorAction Ignore) } -Because 'the scheduler process to end'
+        $own | Remove-Job
+    }
+
+    It 'says how to install dask when dask-scheduler is not on PATH' {
+        $path = $env:PATH
+        try {
+            $env:PATH = Join-Path ([IO.Path]::GetTempPath()) 'daskps-empty-path'
+            { Start-DaskScheduler -ErrorAction Stop } | Should -Throw -ErrorId 'DaskSchedulerStartFailed*' -ExpectedMessage '*pip install distributed*apt-get install python3-distributed*'
+        }
+        finally {
+            $env:PATH = $path
+        }
+    }
+
+    It 'starts nothing with -WhatIf' {
+        $before = @(Get-Job).Count
+        Start-DaskScheduler -WhatIf | Should -BeNullOrEmpty
+        @(Get-Job).Count | Should -Be $before
+    }
+}
+
+Describe 'Start-DaskWorker' {
+    It 'writes one job per worker; -ThrottleLimit sets its task slots' {
+        $jobs = Start-DaskWorker -Scheduler $scheduler.Address -Count 2 -ThrottleLimit 3 -Name 'slots'
+        try {
+            $jobs | Should -HaveCount 2
+            $jobs.Name | Should -Be 'slots-1', 'slots-2'
+            $jobs | ForEach-Object { $_.PSJobTypeName | Should -Be 'DaskWorkerJob'; $_.State | Should -Be 'Running' }
+            Wait-Until { @(Get-DaskWorker -Name 'slots-*').Count -eq 2 } -Because 'both workers'
+            (Get-DaskWorker -Name 'slots-*').Slots | Should -Be 3, 3
+        }
+        finally {
+            $jobs | Remove-Job -Force
+        }
+    }
+
+    It 'works with Get-Job, Receive-Job, Stop-Job, Wait-Job and Remove-Job' {
+        $job = Start-DaskWorker -Scheduler $scheduler.Address -Name 'jobby'
+        try {
+            (Get-Job -Id $job.Id) | Should -Be $job
+            (Get-Job -Name 'jobby').InstanceId | Should -Be $job.InstanceId
+            Get-Job -State Running | Should -Contain $job
+            Wait-Until { Get-DaskWorker -Name 'jobby' } -Because 'the worker to register'
+
+            $job | Stop-Job
+            $job.State | Should -Be 'Stopped'
+            Wait-Job $job -Timeout 10 | Should -Be $job
+            Wait-Until { -not (Get-DaskWorker -Name 'jobby') } -Because 'the worker to leave the scheduler'
+            $log = Receive-Job $job
+            $log | Should -Match 'registered with'
+            $job.HasMoreData | Should -BeFalse
+        }
+        finally {
+            $job | Remove-Job -Force
+        }
+        Get-Job -Id $job.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'stops a running worker when Remove-Job -Force removes it' {
+        $job = Start-DaskWorker -Scheduler $scheduler.Address -Name 'removed'
+        Wait-Until { Get-DaskWorker -Name 'removed' } -Because 'the worker to register'
+        $job | Remove-Job -Force
+        Wait-Until { -not (Get-DaskWorker -Name 'removed') } -Because 'the removed worker to leave'
+    }
+
+    It 'advertises -Resources, and tasks asking for them run only there' {
+        $plain = Start-DaskWorker -Scheduler $scheduler.Address -Name 'plain'
+        $gpu = Start-DaskWorker -Scheduler $scheduler.Address -Name 'gpu' -Resources @{ GPU = 2 }
+        try {
+            Wait-Until { @(Get-DaskWorker -Name 'plain', 'gpu').Count -eq 2 } -Because 'both workers'
+            $nodes = 1..6 | Submit-DaskTask { $_ } -Resources @{ GPU = 1 }
+            $nodes | Get-DaskResult | Should -Be (1..6)
+            $held = (Get-DaskWorker -Name 'gpu').Keys
+            $nodes.Key | ForEach-Object { $held | Should -Contain $_ }
+        }
+        finally {
+            $plain, $gpu | Remove-Job -Force
+        }
+    }
+
+    It 'applies -InitializationScript and -Module once in each runspace of the worker' {
+        $moduleFile = Join-Path ([IO.Path]::GetTempPath()) "DaskPSPesterHelper$([guid]::NewGuid().ToString('N')).psm1"
+        Set-Content -Path $moduleFile -Value 'function Get-Answer { 42 }'
+        $counter = Join-Path ([IO.Path]::GetTempPath()) "daskps-init-$([guid]::NewGuid().ToString('N'))"
+        $init = [scriptblock]::Create("Add-Content -Path '$counter' -Value init; function Get-Greeting { 'hello from init' }")
+        $job = Start-DaskWorker -Scheduler $scheduler.Address -Name 'initialized' -ThrottleLimit 2 -InitializationScript $init -Module $moduleFile
+        try {
+            Wait-Until { Get-DaskWorker -Name 'initialized' } -Because 'the worker to register'
+            $target = (Get-DaskWorker -Name 'initialized').Address
+            $results = 1..20 | Submit-DaskTask { "$(Get-Greeting) $(Get-Answer)" } -Workers $target | Get-DaskResult
+            $results | Select-Object -Unique | Should -Be 'hello from init 42'
+            # A warm pool of at most two runspaces: the script ran once per runspace, not once per task.
+            (Get-Content $counter).Count | Should -BeIn 1, 2
+        }
+        finally {
+            $job | Remove-Job -Force
+            Remove-Item $moduleFile, $counter -ErrorAction Ignore
+        }
+    }
+
+    It 'writes an error naming the scheduler it cannot reach' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $jobs = Start-DaskWorker -Scheduler "tcp://127.0.0.1:$port" -ErrorVariable errs -ErrorAction SilentlyContinue
+        $jobs | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'DaskWorkerStartFailed*'
+        "$($errs[0])" | Should -Match "127\.0\.0\.1:$port"
+    }
+
+    It 'refuses -Wait with -Count' {
+        { Start-DaskWorker -Scheduler $scheduler.Address -Count 2 -Wait } | Should -Throw -ErrorId 'DaskWorkerWaitCount*'
+    }
+
+    It 'starts nothing with -WhatIf' {
+        Start-DaskWorker -Scheduler $scheduler.Address -Name 'whatif' -WhatIf | Should -BeNullOrEmpty
+        Get-Job -Name 'whatif' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'runs one worker in the foreground with -Wait until it is interrupted' -Skip:$IsWindows {
+        $info = [System.Diagnostics.ProcessStartInfo]::new((Get-Process -Id $PID).Path)
+        $manifest = (Get-Module DaskPS).Path
+        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Start-DaskWorker -Scheduler $($scheduler.Address) -Name waiter -Wait") {
+            $info.ArgumentList.Add($argument)
+        }
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardError = $true
+        $process = [System.Diagnostics.Process]::Start($info)
+        try {
+            Wait-Until { Get-DaskWorker -Name 'waiter' } -Because 'the foreground worker to register'
+            Submit-DaskTask { 'ran' } -Workers (Get-DaskWorker -Name 'waiter').Address | Get-DaskResult | Should -Be 'ran'
+            # Ctrl+C
+            & kill -INT $process.Id
+            $process.WaitForExit(20000) | Should -BeTrue
+            $process.StandardOutput.ReadToEnd() | Should -Match "Worker 'waiter' .* registered"
+            Wait-Until { -not (Get-DaskWorker -Name 'waiter') } -Because 'the foreground worker to leave'
+        }
+        finally {
+            if (-not $process.HasExited) { $process.Kill($true) }
+            $process.Dispose()
+        }
+    }
+}
