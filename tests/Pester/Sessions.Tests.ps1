@@ -3,7 +3,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-DaskPSUnderTest
-    $script:childrenBefore = @(Get-ChildProcess).Id
+    $script:childrenBefore = @(Get-ChildProcess | ForEach-Object Id)
 }
 
 AfterAll {
@@ -16,7 +16,7 @@ Describe 'The module' {
         $module.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
             'Connect-DaskScheduler', 'Copy-DaskData', 'Get-DaskResult', 'Get-DaskWorker', 'Send-DaskData',
             'Start-DaskScheduler', 'Start-DaskWorker', 'Stop-DaskClient', 'Stop-DaskTask', 'Submit-DaskTask')
-        $manifest = Import-PowerShellDataFile $module.Path
+        $manifest = Import-PowerShellDataFile (Get-DaskPSManifest)
         $manifest.CompatiblePSEditions | Should -Be 'Desktop', 'Core'
         $manifest.CmdletsToExport | Should -Not -Contain '*'
     }
@@ -43,10 +43,11 @@ Describe 'The module' {
 Describe 'Connect-DaskScheduler and Stop-DaskClient' {
     BeforeAll {
         $script:scheduler = Start-DaskScheduler
+        $script:worker = Start-DaskWorker -Scheduler $scheduler.Address -Name 'sessions'
     }
 
     AfterAll {
-        $script:scheduler | Remove-Job -Force
+        $script:worker, $script:scheduler | Remove-Job -Force
     }
 
     It 'connects (tcp:// may be left out) and becomes the default session' {
@@ -57,8 +58,8 @@ Describe 'Connect-DaskScheduler and Stop-DaskClient' {
             $session.Address | Should -Be $scheduler.Address
             $session.IsLocal | Should -BeFalse
             # The default session is used without -Client.
-            Get-DaskWorker | Should -BeNullOrEmpty
-            Send-DaskData -InputObject 1 | Should -Not -BeNullOrEmpty
+            (Get-DaskWorker).Name | Should -Be 'sessions'
+            Send-DaskData -InputObject 1 | Get-DaskResult | Should -Be 1
         }
         finally {
             Stop-DaskClient -Confirm:$false
@@ -122,7 +123,7 @@ Describe 'Connect-DaskScheduler and Stop-DaskClient' {
     It 'says there is no session when none was connected in this runspace' {
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript("Import-Module '$((Get-Module DaskPS).Path)'; Submit-DaskTask { 1 }")
+            $null = $ps.AddScript("Import-Module '$(Get-DaskPSManifest)'; Submit-DaskTask { 1 }")
             $ps.Invoke() | Should -BeNullOrEmpty
             $ps.Streams.Error[0].FullyQualifiedErrorId | Should -BeLike 'NoDaskSession*'
             $ps.Streams.Error[0].CategoryInfo.Category | Should -Be 'ConnectionError'
@@ -141,7 +142,7 @@ Describe 'Local sessions' {
             $local.IsLocal | Should -BeTrue
             @(Get-DaskWorker -Client $local).Count | Should -Be 2
             Submit-DaskTask { 2 + 2 } -Client $local | Get-DaskResult -Client $local | Should -Be 4
-            @(Get-ChildProcess).Count | Should -BeGreaterThan @($childrenBefore).Count
+            @(Get-ChildProcess | Where-Object Id -NotIn $childrenBefore).Count | Should -BeGreaterThan 0
         }
         finally {
             Stop-DaskClient -Client $local -Confirm:$false
@@ -176,7 +177,7 @@ Describe 'Views and completion' {
         $nodeView | Should -Match 'Key\s+Runtime\s+Dependencies'
         $workerView = Get-DaskWorker | Out-String
         $workerView | Should -Match 'Name\s+Address\s+Slots\s+Keys'
-        $workerView | Should -Match 'views-1'
+        $workerView | Should -Match '\bviews\b'
         $sessionView = $cluster.Session | Out-String
         $sessionView | Should -Match 'Address\s+Version\s+Connected'
     }

@@ -207,7 +207,7 @@ Describe 'Errors' {
         # A runspace of its own, whose progress records can be read afterwards.
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript("Import-Module '$((Get-Module DaskPS).Path)'; `$null = Connect-DaskScheduler '$($cluster.Session.Address)'
+            $null = $ps.AddScript("Import-Module '$(Get-DaskPSManifest)'; `$null = Connect-DaskScheduler '$($cluster.Session.Address)'
                 1..40 | Submit-DaskTask { Start-Sleep -Milliseconds 100; `$_ } | Get-DaskResult
                 Stop-DaskClient -Confirm:`$false")
             $results = $ps.Invoke()

@@ -2,8 +2,10 @@
 
 $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
+function Get-DaskPSManifest { Join-Path $script:RepoRoot 'out/DaskPS/DaskPS.psd1' }
+
 function Import-DaskPSUnderTest {
-    $manifest = Join-Path $script:RepoRoot 'out/DaskPS/DaskPS.psd1'
+    $manifest = Get-DaskPSManifest
     if (-not (Test-Path $manifest)) { throw "Build the module first (dotnet build): $manifest is missing." }
     # -Global: imported from inside this module, it would otherwise be visible only here.
     Import-Module $manifest -Force -Global
@@ -49,4 +51,4 @@ function Get-ChildProcess {
     Get-Process | Where-Object { $_.Parent -and $_.Parent.Id -eq $PID -and -not $_.HasExited }
 }
 
-Export-ModuleMember -Function Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess
+Export-ModuleMember -Function Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess

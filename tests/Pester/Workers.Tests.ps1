@@ -83,7 +83,7 @@ Describe 'Start-DaskWorker' {
             Wait-Job $job -Timeout 10 | Should -Be $job
             Wait-Until { -not (Get-DaskWorker -Name 'jobby') } -Because 'the worker to leave the scheduler'
             $log = Receive-Job $job
-            $log | Should -Match 'registered with'
+            ($log -join "`n") | Should -Match "Worker 'jobby' at tcp://127\.0\.0\.1:\d+ registered with"
             $job.HasMoreData | Should -BeFalse
         }
         finally {
@@ -154,7 +154,7 @@ Describe 'Start-DaskWorker' {
 
     It 'runs one worker in the foreground with -Wait until it is interrupted' -Skip:$IsWindows {
         $info = [System.Diagnostics.ProcessStartInfo]::new((Get-Process -Id $PID).Path)
-        $manifest = (Get-Module DaskPS).Path
+        $manifest = Get-DaskPSManifest
         foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Start-DaskWorker -Scheduler $($scheduler.Address) -Name waiter -Wait") {
             $info.ArgumentList.Add($argument)
         }

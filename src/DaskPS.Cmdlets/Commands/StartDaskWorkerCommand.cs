@@ -74,8 +74,8 @@ namespace DaskPS.Cmdlets.Commands
                     continue;
                 }
 
-                DaskWorkerJob job = Start(name);
-                if (job.JobStateInfo.State == JobState.Failed)
+                DaskWorkerJob? job = Start(name);
+                if (job is null)
                 {
                     continue;
                 }
@@ -91,7 +91,8 @@ namespace DaskPS.Cmdlets.Commands
             }
         }
 
-        private DaskWorkerJob Start(string? name)
+        /// <summary>A running worker's job, or null (after writing the error) when it could not start.</summary>
+        private DaskWorkerJob? Start(string? name)
         {
             var options = new DaskWorkerOptions(Scheduler) { Name = name, Slots = ThrottleLimit, ListenAddress = ListenAddress };
             foreach (DictionaryEntry entry in Resources ?? new Hashtable())
@@ -111,6 +112,8 @@ namespace DaskPS.Cmdlets.Commands
             {
                 WriteError(Error(e, "DaskWorkerStartFailed", CategoryOf(e), Scheduler));
                 job.StopJob();
+                job.Dispose();
+                return null;
             }
 
             return job;

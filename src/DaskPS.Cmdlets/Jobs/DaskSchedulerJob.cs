@@ -16,6 +16,7 @@ namespace DaskPS.Cmdlets.Jobs
         {
             _scheduler = scheduler;
             Address = scheduler.Address;
+            ProcessId = scheduler.ProcessId;
             scheduler.Follow(line => Logger.Info(line));
             scheduler.Exited += () => Ended(null);
             Started();
@@ -24,7 +25,8 @@ namespace DaskPS.Cmdlets.Jobs
         /// <summary>The scheduler's address, for Connect-DaskScheduler and Start-DaskWorker.</summary>
         public string Address { get; }
 
-        public int ProcessId => _scheduler.ProcessId;
+        /// <summary>The dask-scheduler process (kept after it has ended, to look for it).</summary>
+        public int ProcessId { get; }
 
         public override string Location => Address;
 
