@@ -51,21 +51,32 @@ else
   failed=$((failed + 1)); status=1
 fi
 
-if command -v pwsh >/dev/null 2>&1 && compgen -G "tests/Pester/*.Tests.ps1" >/dev/null; then
-  pester_out="$results/pester.txt"
-  pwsh -NoProfile -NonInteractive -File tests/Pester/Invoke-Tests.ps1 -ResultFile "$pester_out"
-  [ $? -eq 0 ] || status=1
-  if [ -f "$pester_out" ]; then
-    read -r p f s < "$pester_out"
-    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-  else
-    echo "The Pester run wrote no result counts: counted as a failure."
-    failed=$((failed + 1)); status=1
-  fi
-elif ! command -v pwsh >/dev/null 2>&1; then
+# The Pester suite needs pwsh 7.4+ with Pester 5; it runs once per scheduler release (PYTHONPATH selects 2024.12).
+pester_ready() {
+  pwsh -NoProfile -NonInteractive -Command \
+    'if ($PSVersionTable.PSVersion -lt [version]"7.4" -or -not (Get-Module -ListAvailable Pester | Where-Object { $_.Version.Major -eq 5 })) { exit 1 }' \
+    >/dev/null 2>&1
+}
+if ! command -v pwsh >/dev/null 2>&1; then
   echo "Pester suite SKIPPED: pwsh not found"
+elif ! pester_ready; then
+  echo "Pester suite SKIPPED: pwsh 7.4+ with Pester 5 not found ($(pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()' 2>/dev/null))"
 else
-  echo "Pester suite: no tests/Pester/*.Tests.ps1 yet"
+  for dask in $versions; do
+    pester_out="$results/pester-$dask.txt"
+    echo "== Pester suite against dask.distributed $dask"
+    pythonpath=""
+    [ "$dask" = "2024.12" ] && pythonpath="${XDG_CACHE_HOME:-$HOME/.cache}/dask-2024.12/prefix/usr/lib/python3/dist-packages"
+    PYTHONPATH="$pythonpath" DASKPS_DASK_VERSION=$dask \
+      pwsh -NoProfile -NonInteractive -File tests/Pester/Invoke-Tests.ps1 -ResultFile "$pester_out" || status=1
+    if [ -f "$pester_out" ]; then
+      read -r p f s < "$pester_out"
+      passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+    else
+      echo "The Pester run ($dask) wrote no result counts: counted as a failure."
+      failed=$((failed + 1)); status=1
+    fi
+  done
 fi
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"

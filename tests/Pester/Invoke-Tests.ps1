@@ -17,5 +17,7 @@ $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $result = Invoke-Pester -Configuration $configuration
 
-"$($result.PassedCount) $($result.FailedCount) $($result.SkippedCount)" | Set-Content -Path $ResultFile
+# Inconclusive and not-run tests did not pass: they are reported with the skipped ones.
+$notPassed = $result.SkippedCount + $result.InconclusiveCount + $result.NotRunCount
+"$($result.PassedCount) $($result.FailedCount) $notPassed" | Set-Content -Path $ResultFile
 if ($result.Result -ne 'Passed') { exit 1 }

@@ -19,6 +19,8 @@ Describe 'Start-DaskScheduler' {
         $scheduler.Address | Should -Match '^tcp://127\.0\.0\.1:\d+$'
         (Get-Process -Id $scheduler.ProcessId).Parent.Id | Should -Be $PID
         $session.SchedulerVersion | Should -Match '^20\d\d\.\d+$'
+        # The test command picks the release through PYTHONPATH and says which one it expects.
+        if ($env:DASKPS_DASK_VERSION) { $session.SchedulerVersion | Should -Be $env:DASKPS_DASK_VERSION }
         Receive-Job $scheduler -Keep | Should -Not -BeNullOrEmpty
     }
 
