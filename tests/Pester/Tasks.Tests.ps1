@@ -156,6 +156,13 @@ Describe 'Streams' {
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'DaskTaskWroteError*'
         "$($errs[0])" | Should -Be 'soft'
     }
+
+    It 'carries the messages a failing task wrote back with its error' {
+        $node = Submit-DaskTask { Write-Warning 'before failing'; throw 'then failed' }
+        Get-DaskResult $node -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].Exception.RemoteMessage | Should -Be 'then failed'
+        $errs[0].ErrorDetails.Message | Should -Match 'WARNING: before failing'
+    }
 }
 
 Describe 'Errors' {

@@ -75,7 +75,7 @@ else { & $__daskpsBody @__daskpsArgs }
                 }
                 catch (RuntimeException e)
                 {
-                    throw Failure(e.ErrorRecord, e);
+                    throw Failure(e.ErrorRecord, e, Streams(shell.Streams));
                 }
             }
 
@@ -158,12 +158,26 @@ else { & $__daskpsBody @__daskpsArgs }
             }
         }
 
-        private static TaskFailureException Failure(ErrorRecord? record, Exception e)
+        /// <summary>
+        /// The task's error, with where it happened and (as text, since an error report carries only text) any
+        /// messages the task wrote before it failed.
+        /// </summary>
+        private static TaskFailureException Failure(ErrorRecord? record, Exception e, Dictionary<string, IReadOnlyList<string>> streams)
         {
             Exception cause = record?.Exception ?? e;
-            string stack = record?.ScriptStackTrace ?? string.Empty;
-            string position = record?.InvocationInfo?.PositionMessage ?? string.Empty;
-            return new TaskFailureException(cause.GetType().FullName ?? cause.GetType().Name, record?.ToString() ?? cause.Message, (position + "\n" + stack).Trim());
+            string message = record?.ToString() ?? cause.Message;
+            var details = new System.Text.StringBuilder();
+            details.AppendLine(record?.InvocationInfo?.PositionMessage ?? string.Empty);
+            details.AppendLine(record?.ScriptStackTrace ?? string.Empty);
+            foreach (KeyValuePair<string, IReadOnlyList<string>> stream in streams)
+            {
+                foreach (string line in stream.Value.Where(l => stream.Key != "error" || l != message))
+                {
+                    details.Append(stream.Key.ToUpperInvariant()).Append(": ").AppendLine(line);
+                }
+            }
+
+            return new TaskFailureException(cause.GetType().FullName ?? cause.GetType().Name, message, details.ToString().Trim());
         }
     }
 }
