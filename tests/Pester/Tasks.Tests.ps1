@@ -161,7 +161,7 @@ Describe 'Streams' {
         $node = Submit-DaskTask { Write-Warning 'before failing'; throw 'then failed' }
         Get-DaskResult $node -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs[0].Exception.RemoteMessage | Should -Be 'then failed'
-        $errs[0].ErrorDetails.Message | Should -Match 'WARNING: before failing'
+        $errs[0].Exception.RemoteTraceback | Should -Match 'WARNING: before failing'
     }
 }
 
@@ -180,7 +180,7 @@ Describe 'Errors' {
         $errs[0].ErrorDetails.Message | Should -Match 'broken on purpose'
         # The remote script stack trace names the function that threw.
         $errs[0].Exception.RemoteTraceback | Should -Match 'at Inner'
-        $errs[0].ErrorDetails.Message | Should -Match 'at Inner'
+        ($errs[0] | Get-Error | Out-String) | Should -Match 'at Inner'
     }
 
     It 'names the failed dependency for dependent tasks' {

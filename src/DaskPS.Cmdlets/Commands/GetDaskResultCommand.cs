@@ -158,9 +158,9 @@ namespace DaskPS.Cmdlets.Commands
             var record = Error(error, id, CategoryOf(error), node);
             if (error is DaskTaskException task)
             {
-                // Shown instead of the exception message: the remote message, then where it happened remotely.
-                string where = string.IsNullOrEmpty(task.RemoteTraceback) ? string.Empty : "\n" + task.RemoteTraceback;
-                record.ErrorDetails = new ErrorDetails($"Task '{node.Key}' failed: {task.RemoteMessage}{where}");
+                // One line in the error view; the remote position, stack and messages are on the exception
+                // (RemoteTraceback), which Get-Error shows.
+                record.ErrorDetails = new ErrorDetails($"Task '{node.Key}' failed: {task.RemoteMessage}");
             }
 
             return record;
