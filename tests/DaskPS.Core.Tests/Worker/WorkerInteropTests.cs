@@ -143,7 +143,9 @@ namespace DaskPS.Core.Tests.Worker
         public async Task AsCompletedYieldsEveryNodeAsItFinishes()
         {
             await using var cluster = await TestCluster.StartAsync(1, slots: 2);
-            DaskNode slow = DaskNode.Call(Functions, "Sleep", new object?[] { 1L, 500L });
+            // The slow task finishes only once the fast one has been yielded: no timing assumption.
+            string gate = "as-completed-" + Guid.NewGuid().ToString("N");
+            DaskNode slow = DaskNode.Call(Functions, "Block", new object?[] { gate });
             DaskNode fast = DaskNode.Call(Functions, "Sleep", new object?[] { 2L, 1L });
             cluster.Client.Submit(new[] { slow, fast });
 
@@ -151,6 +153,7 @@ namespace DaskPS.Core.Tests.Worker
             await foreach (DaskNode done in cluster.Client.AsCompleted(new[] { slow, fast }).WithCancellation(default))
             {
                 order.Add(done.Key);
+                TestFunctions.Release(gate);
             }
 
             Assert.Equal(new[] { fast.Key, slow.Key }, order);
