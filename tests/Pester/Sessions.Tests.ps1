@@ -96,8 +96,7 @@ Describe 'Connect-DaskScheduler and Stop-DaskClient' {
     }
 
     It 'fails within -TimeoutSeconds when nothing listens' {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $port = Get-UnusedTcpPort
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         { Connect-DaskScheduler "tcp://127.0.0.1:$port" -TimeoutSeconds 2 -ErrorAction Stop } | Should -Throw -ErrorId 'DaskConnectFailed*'
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 30

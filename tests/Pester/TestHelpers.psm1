@@ -45,10 +45,33 @@ function Stop-TestCluster {
 
 <#
 .SYNOPSIS
+    A loopback port nothing listens on, below Linux's ephemeral range (32768 and up), so no outgoing connection
+    takes it between this check and its use.
+#>
+function Get-UnusedTcpPort {
+    for ($attempt = 0; $attempt -lt 100; $attempt++) {
+        $port = Get-Random -Minimum 20000 -Maximum 32000
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $port)
+        try {
+            $listener.Start()
+            return $port
+        }
+        catch [System.Net.Sockets.SocketException] {
+            continue
+        }
+        finally {
+            $listener.Stop()
+        }
+    }
+    throw 'No unused loopback port found between 20000 and 32000.'
+}
+
+<#
+.SYNOPSIS
     Child processes of this PowerShell process (a dask-scheduler it started shows up here until it is stopped).
 #>
 function Get-ChildProcess {
     Get-Process | Where-Object { $_.Parent -and $_.Parent.Id -eq $PID -and -not $_.HasExited }
 }
 
-Export-ModuleMember -Function Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess
+Export-ModuleMember -Function Get-UnusedTcpPort, Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess

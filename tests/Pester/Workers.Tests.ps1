@@ -25,8 +25,7 @@ Describe 'Start-DaskScheduler' {
     }
 
     It 'listens on the given -Port and -HostName' {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $port = Get-UnusedTcpPort
         $own = Start-DaskScheduler -Port $port -HostName '127.0.0.1'
         try {
             $own.Address | Should -Be "tcp://127.0.0.1:$port"
@@ -137,8 +136,7 @@ Describe 'Start-DaskWorker' {
     }
 
     It 'writes an error naming the scheduler it cannot reach' {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        $port = Get-UnusedTcpPort
         $jobs = Start-DaskWorker -Scheduler "tcp://127.0.0.1:$port" -ErrorVariable errs -ErrorAction SilentlyContinue
         $jobs | Should -BeNullOrEmpty
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'DaskWorkerStartFailed*'
