@@ -152,23 +152,28 @@ Describe 'Start-DaskWorker' {
         Get-Job -Name 'whatif' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
-    It 'runs one worker in the foreground with -Wait until it is interrupted' -Skip:$IsWindows {
+    It 'runs one worker in the foreground with -Wait until SIG<Signal> (<Meaning>)' -Skip:$IsWindows -ForEach @(
+        @{ Signal = 'INT'; Meaning = 'Ctrl+C' }
+        @{ Signal = 'TERM'; Meaning = 'a service manager stopping it' }
+    ) {
         $info = [System.Diagnostics.ProcessStartInfo]::new((Get-Process -Id $PID).Path)
         $manifest = Get-DaskPSManifest
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Start-DaskWorker -Scheduler $($scheduler.Address) -Name waiter -Wait") {
+        $name = "waiter-$Signal"
+        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Start-DaskWorker -Scheduler $($scheduler.Address) -Name $name -Wait") {
             $info.ArgumentList.Add($argument)
         }
         $info.RedirectStandardOutput = $true
         $info.RedirectStandardError = $true
         $process = [System.Diagnostics.Process]::Start($info)
         try {
-            Wait-Until { Get-DaskWorker -Name 'waiter' } -Because 'the foreground worker to register'
-            Submit-DaskTask { 'ran' } -Workers (Get-DaskWorker -Name 'waiter').Address | Get-DaskResult | Should -Be 'ran'
-            # Ctrl+C
-            & kill -INT $process.Id
+            Wait-Until { Get-DaskWorker -Name $name } -Because 'the foreground worker to register'
+            Submit-DaskTask { "ran $args" } -ArgumentList $Signal -Workers (Get-DaskWorker -Name $name).Address | Get-DaskResult | Should -Be "ran $Signal"
+            & kill "-$Signal" $process.Id
             $process.WaitForExit(20000) | Should -BeTrue
-            $process.StandardOutput.ReadToEnd() | Should -Match "Worker 'waiter' .* registered"
-            Wait-Until { -not (Get-DaskWorker -Name 'waiter') } -Because 'the foreground worker to leave'
+            $process.StandardOutput.ReadToEnd() | Should -Match "Worker '$name' .* registered"
+            Wait-Until { -not (Get-DaskWorker -Name $name) } -Because 'the foreground worker to leave'
+            # It closed (told the scheduler it was leaving) rather than vanished.
+            (Receive-Job $scheduler -Keep) -join "`n" | Should -Match "Remove worker <WorkerState '[^']+', name: $name, status: closing"
         }
         finally {
             if (-not $process.HasExited) { $process.Kill($true) }

@@ -119,24 +119,38 @@ namespace DaskPS.Cmdlets.Commands
             return job;
         }
 
-        /// <summary>Streams the worker's log until it stops or the user presses Ctrl+C.</summary>
+        /// <summary>
+        /// Streams the worker's log until it stops, the user presses Ctrl+C, or the process gets SIGTERM (a service
+        /// manager stopping it); each closes the worker, which tells the scheduler it is leaving.
+        /// </summary>
         private void RunInForeground(DaskWorkerJob job)
         {
+            using var terminated = new ManualResetEventSlim();
+            using IDisposable? sigterm = DaskPS.Hosting.TerminationSignal.Handle(terminated.Set);
+            var wakeUps = new[] { Cancellation.WaitHandle, terminated.WaitHandle };
             try
             {
-                while (!Cancellation.IsCancellationRequested && !job.IsFinished())
+                while (!Cancellation.IsCancellationRequested && !terminated.IsSet && !job.IsFinished())
                 {
                     foreach (PSObject line in job.Output.ReadAll())
                     {
                         WriteObject(line);
                     }
 
-                    Cancellation.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200));
+                    WaitHandle.WaitAny(wakeUps, TimeSpan.FromMilliseconds(200));
                 }
             }
             finally
             {
                 job.StopJob();
+            }
+
+            if (!Cancellation.IsCancellationRequested)
+            {
+                foreach (PSObject line in job.Output.ReadAll())
+                {
+                    WriteObject(line);
+                }
             }
         }
     }
