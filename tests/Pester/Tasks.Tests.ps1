@@ -210,6 +210,28 @@ Describe 'Errors' {
         Stop-DaskTask $slow -Confirm:$false
     }
 
+    It 'stops waiting at once on Ctrl+C (StopProcessing), leaving the session usable' {
+        $started = Join-Path ([IO.Path]::GetTempPath()) "daskps-started-$([guid]::NewGuid().ToString('N'))"
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-DaskPSManifest)'; `$null = Connect-DaskScheduler '$($cluster.Session.Address)'
+                Submit-DaskTask { Set-Content -Path '$started' -Value 1; while (Test-Path '$started') { Start-Sleep -Milliseconds 50 } } | Get-DaskResult")
+            $null = $ps.BeginInvoke()
+            # The task runs, so Get-DaskResult is waiting for it.
+            Wait-Until { Test-Path $started } -Because 'the task to start'
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally {
+            $ps.Dispose()
+            # Ends the task (it runs while this file exists).
+            Remove-Item $started -ErrorAction Ignore
+        }
+        Submit-DaskTask { 'still fine' } | Get-DaskResult | Should -Be 'still fine'
+    }
+
     It 'reports progress while many results are outstanding' {
         # A runspace of its own, whose progress records can be read afterwards.
         $ps = [powershell]::Create()
