@@ -31,6 +31,8 @@ Describe 'Script blocks as tasks' {
         $nodes | ForEach-Object { $_ | Should -BeOfType ([DaskPS.Client.DaskNode]) }
         ($nodes.Key | Select-Object -Unique) | Should -HaveCount 3
         $nodes | Get-DaskResult | Should -Be 'A', 'B', 'C'
+        'x' | Submit-DaskTask { "$PSItem$_" } | Get-DaskResult | Should -Be 'xx'
+        , @(1, 2, 3) | Submit-DaskTask { $_.Count } | Get-DaskResult | Should -Be 3
     }
 
     It 'passes a piped DaskNode''s result in as $_' {
