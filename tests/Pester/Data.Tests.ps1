@@ -5,6 +5,7 @@ BeforeAll {
     Import-DaskPSUnderTest
     $script:cluster = Start-TestCluster -WorkerCount 3 -Slots 2 -Name 'data'
 
+    # Workers holding a key. (Take their addresses with ForEach-Object: on an array, .Address is Array.Address.)
     function Get-Holder([string] $Key) { @(Get-DaskWorker | Where-Object { $_.Keys -contains $Key }) }
 }
 
@@ -32,7 +33,7 @@ Describe 'Send-DaskData' {
     It 'places data on the workers named by -Workers' {
         $target = (Get-DaskWorker -Name 'data-3').Address
         $node = 'pinned' | Send-DaskData -Workers $target
-        (Get-Holder $node.Key).Address | Should -Be $target
+        (Get-Holder $node.Key | ForEach-Object Address) | Should -Be $target
     }
 
     It 'places every value on every worker with -Broadcast' {
@@ -49,15 +50,42 @@ Describe 'Copy-DaskData' {
     It 'copies data onto every worker by default' {
         $node = Submit-DaskTask { 'copied' }
         Get-DaskResult $node | Out-Null
-        Copy-DaskData $node -Confirm:$false
+        Copy-DaskData $node -Confirm:$false -ErrorAction Stop
         Wait-Until { (Get-Holder $node.Key).Count -eq 3 } -Because 'a replica on all three workers'
     }
 
     It 'keeps -Count copies' {
         $node = Submit-DaskTask { 'twice' }
         Get-DaskResult $node | Out-Null
-        $node | Copy-DaskData -Count 2 -Confirm:$false
+        $node | Copy-DaskData -Count 2 -Confirm:$false -ErrorAction Stop
         Wait-Until { (Get-Holder $node.Key).Count -eq 2 } -Because 'two replicas'
+    }
+
+    It 'copies onto the workers named by -Workers' {
+        $node = Submit-DaskTask { 'placed' } -Workers (Get-DaskWorker -Name 'data-1').Address
+        Get-DaskResult $node | Out-Null
+        $target = (Get-DaskWorker -Name 'data-3').Address
+        Copy-DaskData $node -Workers $target -Confirm:$false -WarningVariable warnings -ErrorAction Stop
+        Wait-Until { (Get-Holder $node.Key | ForEach-Object Address) -contains $target } -Because 'a replica on data-3'
+        (Get-Holder $node.Key).Name | Should -Not -Contain 'data-2'
+        # Schedulers DaskPS starts run without the Active Memory Manager, which would drop the copy again.
+        $warnings | Should -BeNullOrEmpty
+    }
+
+    It 'warns that copies may not last where the scheduler''s Active Memory Manager runs' {
+        $setting = 'DASK_DISTRIBUTED__SCHEDULER__ACTIVE_MEMORY_MANAGER__START'
+        $env:DASK_DISTRIBUTED__SCHEDULER__ACTIVE_MEMORY_MANAGER__START = 'True'
+        try { $amm = Start-TestCluster -WorkerCount 2 -Name 'amm' -NoDefault }
+        finally { Remove-Item "env:$setting" }
+        try {
+            $node = Send-DaskData -InputObject 'copy me' -Client $amm.Session
+            Copy-DaskData $node -Client $amm.Session -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
+            $warnings.Message | Should -Match 'Active Memory Manager'
+        }
+        finally {
+            Stop-DaskClient -Client $amm.Session -Confirm:$false
+            $amm.Workers, $amm.Scheduler | Remove-Job -Force
+        }
     }
 
     It 'writes the nodes on with -PassThru and copies nothing with -WhatIf' {

@@ -25,10 +25,10 @@ function Wait-Until {
     Starts a real dask-scheduler (a job) and DaskPS workers (jobs), connects, and waits until the scheduler sees them all.
 #>
 function Start-TestCluster {
-    param([int] $WorkerCount = 2, [int] $Slots = 2, [string] $Name = 'pester', [hashtable] $WorkerParameters = @{})
+    param([int] $WorkerCount = 2, [int] $Slots = 2, [string] $Name = 'pester', [hashtable] $WorkerParameters = @{}, [switch] $NoDefault)
     $scheduler = Start-DaskScheduler
     $workers = Start-DaskWorker -Scheduler $scheduler.Address -Count $WorkerCount -ThrottleLimit $Slots -Name $Name @WorkerParameters
-    $session = Connect-DaskScheduler -Address $scheduler.Address
+    $session = Connect-DaskScheduler -Address $scheduler.Address -NoDefault:$NoDefault
     Wait-Until { @(Get-DaskWorker -Client $session).Count -eq $WorkerCount } -Because "$WorkerCount workers to register"
     [pscustomobject]@{ Scheduler = $scheduler; Workers = @($workers); Session = $session }
 }

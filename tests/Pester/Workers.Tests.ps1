@@ -135,6 +135,42 @@ Describe 'Start-DaskWorker' {
         }
     }
 
+    It 'listens on -ListenAddress' {
+        $port = Get-UnusedTcpPort
+        $job = Start-DaskWorker -Scheduler $scheduler.Address -Name 'listening' -ListenAddress "tcp://127.0.0.1:$port"
+        try {
+            $job.Address | Should -Be "tcp://127.0.0.1:$port"
+            Wait-Until { Get-DaskWorker -Name 'listening' } -Because 'the worker to register'
+            (Get-DaskWorker -Name 'listening').Address | Should -Be "tcp://127.0.0.1:$port"
+        }
+        finally {
+            $job | Remove-Job -Force
+        }
+    }
+
+    It 'runs higher -Priority tasks first on a busy worker' {
+        $job = Start-DaskWorker -Scheduler $scheduler.Address -Name 'busy' -ThrottleLimit 1
+        $gate = Join-Path ([IO.Path]::GetTempPath()) "daskps-gate-$([guid]::NewGuid().ToString('N'))"
+        $log = "$gate.log"
+        try {
+            Wait-Until { Get-DaskWorker -Name 'busy' } -Because 'the worker to register'
+            $target = (Get-DaskWorker -Name 'busy').Address
+            Set-Content -Path $gate -Value 1
+            # The one slot is held until the gate file goes; meanwhile low and high priority tasks queue.
+            $blocker = Submit-DaskTask { while (Test-Path $using:gate) { Start-Sleep -Milliseconds 20 } } -Workers $target
+            $low = 1..3 | Submit-DaskTask { Add-Content -Path $using:log -Value "low $_" } -Workers $target -Priority -10
+            $high = 1..3 | Submit-DaskTask { Add-Content -Path $using:log -Value "high $_" } -Workers $target -Priority 10
+            Remove-Item $gate
+            $null = Get-DaskResult (@($blocker) + $low + $high)
+            $order = Get-Content $log
+            ($order | Select-Object -First 3) -replace ' \d', '' | Should -Be 'high', 'high', 'high'
+        }
+        finally {
+            $job | Remove-Job -Force
+            Remove-Item $gate, $log -ErrorAction Ignore
+        }
+    }
+
     It 'writes an error naming the scheduler it cannot reach' {
         $port = Get-UnusedTcpPort
         $jobs = Start-DaskWorker -Scheduler "tcp://127.0.0.1:$port" -ErrorVariable errs -ErrorAction SilentlyContinue

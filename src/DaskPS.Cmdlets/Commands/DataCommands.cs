@@ -49,6 +49,12 @@ namespace DaskPS.Cmdlets.Commands
 
             try
             {
+                if (Await(ct => session.Client.IsActiveMemoryManagerRunningAsync(ct)))
+                {
+                    WriteWarning($"The Active Memory Manager of the scheduler at {session.Address} is running: it removes copies it deems extra within seconds, so these may not last. " +
+                        "Start the scheduler with the dask setting distributed.scheduler.active-memory-manager.start: false (schedulers DaskPS starts have it off).");
+                }
+
                 Await(ct => session.Client.ReplicateAsync(_nodes, Count, Workers, ct));
             }
             catch (Exception e) when (e is DaskException || e is TimeoutException)

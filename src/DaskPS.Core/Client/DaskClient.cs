@@ -256,6 +256,22 @@ namespace DaskPS.Client
                 ("keys", Keys(nodes)), ("n", copies is int n ? (object)(long)n : null), ("workers", workers?.Cast<object?>().ToArray()), ("branching_factor", 2L),
             }, cancellationToken);
 
+        /// <summary>
+        /// Whether the scheduler's Active Memory Manager runs: it removes replicas it deems extra within seconds, so
+        /// copies made by <see cref="ReplicateAsync"/> may not last. False where the scheduler has no such manager.
+        /// </summary>
+        public async Task<bool> IsActiveMemoryManagerRunningAsync(CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await Scheduler.CallAsync("amm_handler", new (string, object?)[] { ("method", "running") }, cancellationToken).ConfigureAwait(false) is true;
+            }
+            catch (DaskRemoteException)
+            {
+                return false;
+            }
+        }
+
         /// <summary>Stops nodes from running and forgets their results; <paramref name="force"/> cancels them for every client.</summary>
         public async Task CancelAsync(IEnumerable<DaskNode> nodes, bool force = false, CancellationToken cancellationToken = default)
         {

@@ -30,6 +30,9 @@ namespace DaskPS.Hosting
     /// </summary>
     public sealed class LocalScheduler : IAsyncDisposable
     {
+        /// <summary>dask's setting (as an environment variable) that starts the Active Memory Manager with the scheduler.</summary>
+        public const string ActiveMemoryManagerSetting = "DASK_DISTRIBUTED__SCHEDULER__ACTIVE_MEMORY_MANAGER__START";
+
         public const string InstallHint = "Install dask.distributed: 'pip install distributed', or on Debian/Ubuntu 'apt-get install python3-distributed'.";
 
         private readonly ChildProcess _process;
@@ -75,10 +78,18 @@ namespace DaskPS.Hosting
                 "--no-dashboard", "--dashboard-address", options.Host + ":0",
                 "--scheduler-file", schedulerFile,
             });
-            var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["DASK_TEMPORARY_DIRECTORY"] = directory };
+            if (System.Environment.GetEnvironmentVariable(ActiveMemoryManagerSetting) is null)
             {
-                ["DASK_TEMPORARY_DIRECTORY"] = directory,
-            };
+                // The Active Memory Manager drops replicas it deems extra every 2 s, which would undo Copy-DaskData
+                // (dask's replicate). Setting the variable (here or in the options) turns it back on.
+                environment[ActiveMemoryManagerSetting] = "False";
+            }
+
+            foreach (KeyValuePair<string, string> pair in options.Environment)
+            {
+                environment[pair.Key] = pair.Value;
+            }
 
             ChildProcess process = ChildProcess.Start(program, arguments, environment);
             try

@@ -30,6 +30,24 @@ namespace DaskPS.Core.Tests.Hosting
             Assert.False(Directory.Exists($"/proc/{pid}"), $"process {pid} is still alive");
         }
 
+        [Theory]
+        [InlineData(null, false)]
+        [InlineData("True", true)]
+        public async Task TheActiveMemoryManagerIsOffUnlessAskedFor(string? setting, bool running)
+        {
+            // Off by default so copies made by replicate last; the caller's environment can turn it back on.
+            LocalSchedulerOptions options = DaskInstallation.Selected.SchedulerOptions();
+            if (setting is not null)
+            {
+                options.Environment[LocalScheduler.ActiveMemoryManagerSetting] = setting;
+            }
+
+            await using LocalScheduler scheduler = await LocalScheduler.StartAsync(options);
+            await using DaskClient client = await DaskClient.ConnectAsync(scheduler.Address);
+
+            Assert.Equal(running, await client.IsActiveMemoryManagerRunningAsync());
+        }
+
         [Fact]
         public async Task APythonWithoutDaskSaysHowToInstallIt()
         {

@@ -162,6 +162,18 @@ namespace DaskPS.Core.Tests.Worker
         }
 
         [Fact]
+        public async Task ReplicateOntoNamedWorkersCopiesThere()
+        {
+            DaskNode a = DaskNode.Call("System.Math", "Abs", new object?[] { -12L }, new DaskTaskOptions { Workers = new[] { Worker1.Address } });
+            Client.Submit(a);
+            await Client.WaitAsync(a).WaitAsync(Deadline);
+
+            await Client.ReplicateAsync(new[] { a }, workers: new[] { Worker2.Address }).WaitAsync(Deadline);
+
+            Assert.Contains(Worker2.Address, (await Client.WhoHasAsync(new[] { a }))[a.Key]);
+        }
+
+        [Fact]
         public async Task CancellingAQueuedTaskNeverReportsIt()
         {
             string gate = "gate-" + Guid.NewGuid().ToString("N");
