@@ -208,8 +208,13 @@ Describe 'Start-DaskWorker' {
             $process.WaitForExit(20000) | Should -BeTrue
             $process.StandardOutput.ReadToEnd() | Should -Match "Worker '$name' .* registered"
             Wait-Until { -not (Get-DaskWorker -Name $name) } -Because 'the foreground worker to leave'
-            # It closed (told the scheduler it was leaving) rather than vanished.
-            (Receive-Job $scheduler -Keep) -join "`n" | Should -Match "Remove worker <WorkerState '[^']+', name: $name, status: closing"
+            # It closed (said 'close-stream' on its stream) rather than vanished; both scheduler releases log that line.
+            $log = @(Receive-Job $scheduler -Keep)
+            $registered = ($log | Select-String -Pattern "Register worker.* name: $name\b" | Select-Object -Last 1).LineNumber
+            $registered | Should -Not -BeNullOrEmpty -Because 'the scheduler logs each registration'
+            $stream = $log | Select-Object -Skip $registered | Select-String -Pattern 'Starting established connection to (\S+)' | Select-Object -First 1
+            $peer = $stream.Matches[0].Groups[1].Value
+            $log | Where-Object { $_ -match "Received 'close-stream' from $([regex]::Escape($peer))" } | Should -Not -BeNullOrEmpty
         }
         finally {
             if (-not $process.HasExited) { $process.Kill($true) }
