@@ -1,8 +1,8 @@
 using System;
-using System.Collections.Generic;
 using System.Threading.Tasks;
 using BenchmarkDotNet.Running;
 using DaskPS.Benchmarks.Cluster;
+using DaskPS.Testing;
 using DaskPS.Worker;
 
 namespace DaskPS.Benchmarks
@@ -20,7 +20,7 @@ namespace DaskPS.Benchmarks
             {
                 bool full = Array.IndexOf(args, "--full") >= 0;
                 int at = Array.IndexOf(args, "--dask");
-                return await new ClusterBenchmark(full, Environment(at >= 0 && at + 1 < args.Length ? args[at + 1] : "2022.12")).RunAsync();
+                return await new ClusterBenchmark(full, DaskInstallation.ForVersion(at >= 0 && at + 1 < args.Length ? args[at + 1] : "2022.12")).RunAsync();
             }
 
             if (args.Length == 4 && args[0] == "worker")
@@ -33,23 +33,6 @@ namespace DaskPS.Benchmarks
 
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
-        }
-
-        private static Dictionary<string, string> Environment(string version)
-        {
-            var environment = new Dictionary<string, string> { ["PYTHONDONTWRITEBYTECODE"] = "1" };
-            if (version == "2024.12")
-            {
-                string home = System.Environment.GetEnvironmentVariable("DASK2024_BASE")
-                    ?? System.IO.Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache", "dask-2024.12");
-                environment["PYTHONPATH"] = System.IO.Path.Combine(home, "prefix", "usr", "lib", "python3", "dist-packages");
-            }
-            else if (version != "2022.12")
-            {
-                throw new ArgumentException($"--dask takes 2022.12 or 2024.12, not '{version}'.");
-            }
-
-            return environment;
         }
     }
 }

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using DaskPS.Client;
 using DaskPS.Hosting;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Testing;
 
 namespace DaskPS.Benchmarks.Cluster
 {
@@ -17,14 +18,14 @@ namespace DaskPS.Benchmarks.Cluster
     /// </summary>
     internal sealed class ClusterBenchmark
     {
-        private const string SystemPython = "/usr/bin/python3";
+        private const string SystemPython = DaskInstallation.SystemPython;
         private readonly bool _full;
-        private readonly Dictionary<string, string> _environment;
+        private readonly DaskInstallation _dask;
 
-        public ClusterBenchmark(bool full, Dictionary<string, string> environment)
+        public ClusterBenchmark(bool full, DaskInstallation dask)
         {
             _full = full;
-            _environment = environment;
+            _dask = dask;
         }
 
         private int Tasks => _full ? 10_000 : 200;
@@ -37,13 +38,7 @@ namespace DaskPS.Benchmarks.Cluster
 
         public async Task<int> RunAsync()
         {
-            var options = new LocalSchedulerOptions { PythonPath = SystemPython };
-            foreach (KeyValuePair<string, string> pair in _environment)
-            {
-                options.Environment[pair.Key] = pair.Value;
-            }
-
-            await using LocalScheduler scheduler = await LocalScheduler.StartAsync(options);
+            await using LocalScheduler scheduler = await LocalScheduler.StartAsync(_dask.SchedulerOptions());
             Console.WriteLine($"scheduler {scheduler.Address}, size {(_full ? "full" : "smoke")}");
             Dictionary<string, double> python = await PythonSideAsync(scheduler);
             Dictionary<string, double> daskps = await DaskPSSideAsync(scheduler);
@@ -67,12 +62,12 @@ namespace DaskPS.Benchmarks.Cluster
                     {
                         "-m", "distributed.cli.dask_worker", scheduler.Address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
                         "--name", $"py{i}", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
-                    }, _environment));
+                    }, _dask.Environment));
                 }
 
                 string[] addresses = await WorkerAddressesAsync(scheduler, 2);
                 string script = Path.Combine(AppContext.BaseDirectory, "python", "python_side.py");
-                await using ChildProcess client = ChildProcess.Start(SystemPython, new[] { script, scheduler.Address, _full ? "full" : "smoke", addresses[0], addresses[1] }, _environment);
+                await using ChildProcess client = ChildProcess.Start(SystemPython, new[] { script, scheduler.Address, _full ? "full" : "smoke", addresses[0], addresses[1] }, _dask.Environment);
                 string output = await client.CompleteAsync(TimeSpan.FromMinutes(10));
                 string json = output.Split('\n').First(l => l.StartsWith("RESULT ", StringComparison.Ordinal)).Substring(7);
                 var result = JsonSerializer.Deserialize<Dictionary<string, double>>(json)!;
