@@ -132,11 +132,7 @@ namespace DaskPS.Cmdlets.Commands
             {
                 while (!Cancellation.IsCancellationRequested && !terminated.IsSet && !job.IsFinished())
                 {
-                    foreach (PSObject line in job.Output.ReadAll())
-                    {
-                        WriteObject(line);
-                    }
-
+                    WriteNewLogLines();
                     WaitHandle.WaitAny(wakeUps, TimeSpan.FromMilliseconds(200));
                 }
             }
@@ -146,6 +142,11 @@ namespace DaskPS.Cmdlets.Commands
             }
 
             if (!Cancellation.IsCancellationRequested)
+            {
+                WriteNewLogLines();
+            }
+
+            void WriteNewLogLines()
             {
                 foreach (PSObject line in job.Output.ReadAll())
                 {

@@ -17,6 +17,11 @@ namespace DaskPS.Hosting
         // started a scheduler leaves no orphan behind.
         private static readonly HashSet<ChildProcess> Running = new HashSet<ChildProcess>();
 
+        static ChildProcess()
+        {
+            AppDomain.CurrentDomain.ProcessExit += KillRunning;
+        }
+
         private readonly Process _process;
         private readonly StringBuilder _output = new StringBuilder();
         private bool _disposed;
@@ -219,12 +224,6 @@ namespace DaskPS.Hosting
         {
             lock (Running)
             {
-                if (Running.Count == 0)
-                {
-                    AppDomain.CurrentDomain.ProcessExit -= KillRunning;
-                    AppDomain.CurrentDomain.ProcessExit += KillRunning;
-                }
-
                 Running.Add(child);
             }
         }
