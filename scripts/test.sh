@@ -69,7 +69,7 @@ else
     pester_out="$results/pester-$dask.txt"
     echo "== Pester suite against dask.distributed $dask"
     pythonpath=""
-    [ "$dask" = "2024.12" ] && pythonpath="${XDG_CACHE_HOME:-$HOME/.cache}/dask-2024.12/prefix/usr/lib/python3/dist-packages"
+    [ "$dask" = "2024.12" ] && pythonpath="${DASK2024_BASE:-${XDG_CACHE_HOME:-$HOME/.cache}/dask-2024.12}/prefix/usr/lib/python3/dist-packages"
     PYTHONPATH="$pythonpath" DASKPS_DASK_VERSION=$dask \
       pwsh -NoProfile -NonInteractive -File tests/Pester/Invoke-Tests.ps1 -ResultFile "$pester_out" || status=1
     if [ -f "$pester_out" ]; then
