@@ -6,7 +6,7 @@ namespace DaskPS.Testing
 {
     /// <summary>
     /// Where the real dask of a given version lives on this machine: Debian's 2022.12.1 on /usr/bin/python3,
-    /// or the private 2024.12.1 install made by shared/peers/install-dask-2024.12.sh.
+    /// or Debian 13's 2024.12.1 unpacked privately by scripts/install-dask-2024.12.sh.
     /// </summary>
     public sealed class DaskInstallation
     {
@@ -65,13 +65,13 @@ namespace DaskPS.Testing
 
                     break;
                 case "2024.12":
-                    string baseDir = System.Environment.GetEnvironmentVariable("DASK2024_BASE")
-                        ?? Path.Combine(System.Environment.GetEnvironmentVariable("XDG_CACHE_HOME")
-                            ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache"), "dask-2024.12");
-                    string sitePackages = Path.Combine(baseDir, "prefix", "usr", "lib", "python3", "dist-packages");
+                    // Where scripts/install-dask-2024.12.sh unpacks Debian 13's packages.
+                    string cache = System.Environment.GetEnvironmentVariable("XDG_CACHE_HOME")
+                        ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".cache");
+                    string sitePackages = Path.Combine(cache, "daskps", "dask-2024.12.1", "site-packages");
                     if (!Directory.Exists(Path.Combine(sitePackages, "distributed")))
                     {
-                        throw new InvalidOperationException($"dask 2024.12 is not installed under {baseDir}: run 'bash shared/peers/install-dask-2024.12.sh'.");
+                        throw new InvalidOperationException($"dask 2024.12 is not installed in {sitePackages}: run 'bash scripts/install-dask-2024.12.sh'.");
                     }
 
                     environment["PYTHONPATH"] = sitePackages;

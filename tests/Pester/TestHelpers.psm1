@@ -68,10 +68,31 @@ function Get-UnusedTcpPort {
 
 <#
 .SYNOPSIS
+    Starts another PowerShell engine like the one running this session, with redirected output; returns the Process.
+.DESCRIPTION
+    The engine is the process that runs this session, whatever launched it: pwsh's own executable (a package
+    install), powershell.exe (Windows PowerShell), or the dotnet host running $PSHOME/pwsh.dll (the dotnet tool,
+    whose 'pwsh' command is only a launcher: its process id is not the engine's, and signals sent to it do not
+    reach the engine). The returned process is the engine itself, so tests can signal and wait on it.
+#>
+function Start-PowerShellProcess {
+    param([string[]] $ArgumentList)
+    $engine = if ($PSVersionTable.PSEdition -eq 'Desktop') { (Get-Process -Id $PID).Path } else { [Environment]::ProcessPath }
+    $info = [System.Diagnostics.ProcessStartInfo]::new($engine)
+    if ([IO.Path]::GetFileNameWithoutExtension($engine) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+    foreach ($argument in $ArgumentList) { $info.ArgumentList.Add($argument) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    [System.Diagnostics.Process]::Start($info)
+}
+
+<#
+.SYNOPSIS
     Child processes of this PowerShell process (a dask-scheduler it started shows up here until it is stopped).
 #>
 function Get-ChildProcess {
     Get-Process | Where-Object { $_.Parent -and $_.Parent.Id -eq $PID -and -not $_.HasExited }
 }
 
-Export-ModuleMember -Function Get-UnusedTcpPort, Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess
+Export-ModuleMember -Function Start-PowerShellProcess, Get-UnusedTcpPort, Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess

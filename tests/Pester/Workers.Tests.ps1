@@ -192,15 +192,9 @@ Describe 'Start-DaskWorker' {
         @{ Signal = 'INT'; Meaning = 'Ctrl+C' }
         @{ Signal = 'TERM'; Meaning = 'a service manager stopping it' }
     ) {
-        $info = [System.Diagnostics.ProcessStartInfo]::new((Get-Process -Id $PID).Path)
         $manifest = Get-DaskPSManifest
         $name = "waiter-$Signal"
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Start-DaskWorker -Scheduler $($scheduler.Address) -Name $name -Wait") {
-            $info.ArgumentList.Add($argument)
-        }
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $process = [System.Diagnostics.Process]::Start($info)
+        $process = Start-PowerShellProcess '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Start-DaskWorker -Scheduler $($scheduler.Address) -Name $name -Wait"
         try {
             Wait-Until { Get-DaskWorker -Name $name } -Because 'the foreground worker to register'
             Submit-DaskTask { "ran $args" } -ArgumentList $Signal -Workers (Get-DaskWorker -Name $name).Address | Get-DaskResult | Should -Be "ran $Signal"
