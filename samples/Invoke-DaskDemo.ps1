@@ -1,6 +1,7 @@
 <#
 .SYNOPSIS
-    The DaskPS demo as a PowerShell pipeline: a local cluster, seed 001's max(a, b), and 1..200 doubled.
+    The DaskPS demo as a PowerShell pipeline: a local cluster, a small graph (max of two task results), and 1..200
+    doubled on the workers.
 #>
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../out/DaskPS/DaskPS.psd1') -Force
@@ -9,6 +10,7 @@ $session = Connect-DaskScheduler -Local -WorkerCount 2
 try {
     "Local cluster at $($session.Address) (dask.distributed $($session.SchedulerVersion))"
 
+    # Two independent tasks, and a third that takes their results as arguments.
     $a = Submit-DaskTask { 3 }
     $b = Submit-DaskTask { 4 }
     $c = Submit-DaskTask { param($x, $y) [Math]::Max($x, $y) } -ArgumentList $a, $b

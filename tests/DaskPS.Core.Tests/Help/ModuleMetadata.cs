@@ -19,9 +19,8 @@ namespace DaskPS.Core.Tests.Help
         {
             RepoRoot = FindRepoRoot();
             string module = Path.Combine(RepoRoot, "out", "DaskPS");
-            string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            string powerShell = Path.Combine(packages, "powershellstandard.library", "5.1.0-preview-06", "lib", "netstandard2.0", "System.Management.Automation.dll");
+            string powerShell = typeof(ModuleMetadata).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .Single(a => a.Key == "PowerShellStandardReference").Value!;
             var paths = Directory.GetFiles(module, "*.dll")
                 .Concat(Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll"))
                 .Append(powerShell);
