@@ -25,6 +25,8 @@ count() {  # count <passed> <failed> <skipped>
 }
 
 dotnet build DaskPS.slnx -c Release -nologo -v quiet || fail_setup "The build failed."
+# The module and core packages, which the Pester suite installs and inspects.
+dotnet pwsh -NoProfile -NonInteractive -File build.ps1 -Package >/dev/null || fail_setup "build.ps1 -Package failed."
 
 for release in "${releases[@]}"; do
   dask=${release%%=*}

@@ -24,7 +24,7 @@ namespace DaskPS.Demo
             DaskClient client = cluster.Client;
             Console.WriteLine($"Local cluster: dask-scheduler {cluster.Address} (dask.distributed {client.Dialect.Name}), workers {string.Join(", ", cluster.Workers.Select(w => w.Address))}");
 
-            // Seed 001's example: a = 3 on one worker, b = 4 on the other, c = max(a, b) needs a transfer.
+            // a = 3 on one worker, b = 4 on the other: c = max(a, b) needs one of them moved to the other worker.
             DaskNode a = DaskNode.Call("System.Math", "Abs", new object?[] { -3L }, new DaskTaskOptions { Workers = new[] { cluster.Workers[0].Address } });
             DaskNode b = DaskNode.Call("System.Math", "Abs", new object?[] { -4L }, new DaskTaskOptions { Workers = new[] { cluster.Workers[1].Address } });
             DaskNode c = client.Submit(DaskNode.Call(typeof(Math), "Max", a, b));

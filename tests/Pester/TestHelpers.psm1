@@ -76,11 +76,15 @@ function Get-UnusedTcpPort {
     reach the engine). The returned process is the engine itself, so tests can signal and wait on it.
 #>
 function Start-PowerShellProcess {
-    param([string[]] $ArgumentList)
+    # -Environment: variables to set for it; a $null value removes one.
+    param([string[]] $ArgumentList, [hashtable] $Environment = @{})
     $engine = if ($PSVersionTable.PSEdition -eq 'Desktop') { (Get-Process -Id $PID).Path } else { [Environment]::ProcessPath }
     $info = [System.Diagnostics.ProcessStartInfo]::new($engine)
     if ([IO.Path]::GetFileNameWithoutExtension($engine) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
     foreach ($argument in $ArgumentList) { $info.ArgumentList.Add($argument) }
+    foreach ($name in $Environment.Keys) {
+        if ($null -eq $Environment[$name]) { $null = $info.Environment.Remove($name) } else { $info.Environment[$name] = $Environment[$name] }
+    }
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
     $info.UseShellExecute = $false
