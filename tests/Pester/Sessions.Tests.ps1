@@ -1,4 +1,4 @@
-# Connect-DaskScheduler, Stop-DaskClient, -Local clusters, the module's manifest, views, completion and help.
+# Connect-DaskScheduler, Stop-DaskClient, -Local clusters, the module's manifest, views and completion.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -19,24 +19,6 @@ Describe 'The module' {
         $manifest = Import-PowerShellDataFile (Get-DaskPSManifest)
         $manifest.CompatiblePSEditions | Should -Be 'Desktop', 'Core'
         $manifest.CmdletsToExport | Should -Not -Contain '*'
-    }
-
-    It 'has help for every cmdlet and parameter, with examples' {
-        $help = Join-Path (Split-Path (Get-Module DaskPS).Path) 'en-US/DaskPS.dll-Help.xml'
-        if (-not (Test-Path $help)) {
-            Set-ItResult -Inconclusive -Because 'the module was built without PlatyPS, so it has no MAML help'
-            return
-        }
-        foreach ($command in Get-Command -Module DaskPS) {
-            $entry = Get-Help $command.Name -Full
-            $entry.Synopsis | Should -Not -BeNullOrEmpty -Because "$($command.Name) needs a synopsis"
-            @($entry.Examples.Example).Count | Should -BeGreaterOrEqual 2 -Because "$($command.Name) needs two examples"
-            $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-            foreach ($parameter in $command.Parameters.Keys | Where-Object { $_ -notin $common }) {
-                $described = $entry.Parameters.Parameter | Where-Object Name -EQ $parameter
-                $described.Description.Text | Should -Not -BeNullOrEmpty -Because "$($command.Name) -$parameter needs a description"
-            }
-        }
     }
 }
 

@@ -1,0 +1,166 @@
+# Help as Get-Help shows it (MAML built from docs/cmdlets), and every example in it run against a real scheduler.
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-DaskPSUnderTest
+
+    # What each example's remarks promise, checked after it ran. $Output holds what it wrote (errors included); the
+    # example's own variables are in scope. Errors lists the ErrorIds it is expected to write.
+    $checks = @{
+        'Connect-DaskScheduler 1' = @{ Check = {
+                $session.IsConnected | Should -BeTrue
+                $session.Address | Should -Be $exampleScheduler.Address
+                $Output | Should -Contain $session
+            } }
+        'Connect-DaskScheduler 2' = @{ Check = {
+                $Output | Where-Object { $_ -is [int] } | Should -Be (1..10 | ForEach-Object { $_ * $_ })
+                ($Output | Where-Object { $_ -is [DaskPS.Cmdlets.Sessions.DaskSession] }).IsConnected | Should -BeFalse
+            } }
+        'Copy-DaskData 1'         = @{ Check = {
+                $Output | Should -Be 1, 3
+                @(Get-DaskWorker -Client $runnerSession | Where-Object { $_.Keys -contains $lookup.Key }).Count | Should -Be 2
+            } }
+        'Copy-DaskData 2'         = @{ Check = { $Output | Should -HaveCount 1; $Output[0] | Should -BeOfType [int] } }
+        'Get-DaskResult 1'        = @{ Check = { $Output | Should -Be (1..200 | ForEach-Object { $_ * 2 }) } }
+        'Get-DaskResult 2'        = @{ Errors = 'DaskTaskFailed'; Check = {
+                $Output | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] } | Should -Be 1, 2, 4, 5, $nodes[2].Key
+            } }
+        'Get-DaskWorker 1'        = @{ Check = { $Output.Name | Sort-Object | Should -Be "$workerPrefix-1", "$workerPrefix-2" } }
+        'Get-DaskWorker 2'        = @{ Check = { $Output | Should -HaveCount 1; $Output[0].Keys | Should -Contain $node.Key } }
+        'Send-DaskData 1'         = @{ Check = { $Output | Should -Be 30 } }
+        'Send-DaskData 2'         = @{ Check = {
+                @(Get-DaskWorker -Client $runnerSession | Where-Object { $_.Keys -contains $config.Key }).Count | Should -Be 2
+                Get-DaskResult $config | Should -Be (Get-Content ./config.json -Raw)
+            } }
+        'Start-DaskScheduler 1'   = @{ Check = {
+                $scheduler.State | Should -Be 'Running'
+                $Output | Where-Object PSJobTypeName -EQ 'DaskWorkerJob' | Should -HaveCount 2
+                $started = $Output | Where-Object { $_ -is [DaskPS.Cmdlets.Sessions.DaskSession] }
+                $started.IsConnected | Should -BeTrue
+                Wait-Until { @(Get-DaskWorker -Client $started).Count -eq 2 } -Because 'both new workers to register'
+                Stop-DaskClient -Client $started -Confirm:$false
+            } }
+        'Start-DaskWorker 1'      = @{ Check = {
+                $workers | Should -HaveCount 2
+                $workers.State | Should -Be 'Running', 'Running'
+                $workers | ForEach-Object { $Output | Should -Contain $_ }
+                Wait-Until { @(Get-DaskWorker -Client $runnerSession).Count -eq 4 } -Because 'both new workers to register'
+            } }
+        'Stop-DaskClient 1'       = @{ Check = { $runnerSession.IsConnected | Should -BeFalse } }
+        'Stop-DaskClient 2'       = @{ Check = { $Output | Should -Be 1; $session.IsConnected | Should -BeFalse } }
+        'Stop-DaskTask 1'         = @{ Check = {
+                Get-DaskResult $slow -Timeout '00:00:30' -ErrorVariable cancelled -ErrorAction SilentlyContinue
+                $cancelled[0].FullyQualifiedErrorId | Should -BeLike 'DaskTaskCancelled*'
+            } }
+        'Stop-DaskTask 2'         = @{ Check = {
+                Get-DaskResult $nodes -Timeout '00:00:30' -ErrorVariable cancelled -ErrorAction SilentlyContinue
+                $cancelled | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'DaskTaskCancelled*' }
+                $cancelled | Should -HaveCount 3
+            } }
+        'Submit-DaskTask 1'       = @{ Check = { $Output | Should -Be 4 } }
+        'Submit-DaskTask 2'       = @{ Check = { $Output | Should -Be $true, $false } }
+    }
+    $cannotRunHere = @{
+        'Start-DaskScheduler 2' = 'it listens on every interface with the dask of a virtual environment this machine does not have'
+        'Start-DaskWorker 2'    = 'it runs a worker in the foreground until it is stopped, for a scheduler on another host'
+    }
+
+    $examples = foreach ($command in Get-Command -Module DaskPS) {
+        $number = 0
+        foreach ($example in (Get-Help $command.Name -Full).Examples.Example) {
+            $number++
+            $id = "$($command.Name) $number"
+            @{ Id = $id; Code = ($example.Code -join "`n"); Expected = $checks[$id]; Reason = $cannotRunHere[$id] }
+        }
+    }
+    $script:runnable = @($examples | Where-Object { $_.Expected })
+    $script:coverage = @{
+        Unaccounted = @($examples | Where-Object { -not $_.Expected -and -not $_.Reason } | ForEach-Object Id)
+        Stale       = @(@($checks.Keys) + @($cannotRunHere.Keys) | Where-Object { $_ -notin $examples.Id })
+    }
+    $script:commands = @(Get-Command -Module DaskPS | ForEach-Object { @{ Name = $_.Name } })
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-DaskPSUnderTest
+    $script:exampleScheduler = Start-DaskScheduler
+    $script:exampleCount = 0
+}
+
+AfterAll {
+    Get-Job | Where-Object PSJobTypeName -In 'DaskWorkerJob', 'DaskSchedulerJob' | Remove-Job -Force
+}
+
+Describe 'Get-Help' {
+    It 'shows <Name> in full: synopsis, description, every parameter and two examples with remarks' -ForEach $commands {
+        $command = Get-Command $Name
+        $help = Get-Help $Name -Full
+        $help.Synopsis | Should -Not -BeLike "$Name*" -Because 'without MAML, Get-Help makes the synopsis from the syntax'
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        ($help.Description.Text -join '') | Should -Not -BeNullOrEmpty
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        foreach ($parameter in $command.Parameters.Keys | Where-Object { $_ -notin $common }) {
+            $described = $help.Parameters.Parameter | Where-Object Name -EQ $parameter
+            ($described.Description.Text -join '') | Should -Not -BeNullOrEmpty -Because "-$parameter needs a description"
+        }
+        $examples = @($help.Examples.Example)
+        $examples.Count | Should -BeGreaterOrEqual 2
+        foreach ($example in $examples) {
+            ($example.Code -join '') | Should -Not -BeNullOrEmpty
+            ($example.Remarks.Text -join '') | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'shows the about_DaskPS topic' {
+        $topic = Get-Help about_DaskPS | Out-String
+        foreach ($concept in 'Connect-DaskScheduler', 'DaskNode', 'CliXml', 'Start-DaskWorker', '-Local', '2022.12', '2024.12') {
+            $topic | Should -Match ([regex]::Escape($concept))
+        }
+    }
+}
+
+Describe 'Help examples' {
+    It 'runs every example, or says why one cannot run here' -ForEach $coverage {
+        $Unaccounted | Should -BeNullOrEmpty -Because 'each example needs a check of what its remarks say, or a reason it cannot run here'
+        $Stale | Should -BeNullOrEmpty -Because 'checks and reasons must name examples that exist'
+    }
+
+    It '<Id> does what its remarks say' -ForEach $runnable {
+        # Each example gets two new workers and a new default session on the shared scheduler, and runs in an empty
+        # folder with the files the examples read. Addresses in examples use dask's default port on this machine.
+        $script:exampleCount++
+        $workerPrefix = "example$exampleCount"
+        $jobsBefore = @(Get-Job | ForEach-Object InstanceId)
+        $folder = Join-Path ([IO.Path]::GetTempPath()) "daskps-example-$([guid]::NewGuid().ToString('N'))"
+        $null = New-Item -ItemType Directory -Path $folder
+        1..150 | Set-Content (Join-Path $folder 'a.log')
+        1..50 | Set-Content (Join-Path $folder 'b.log')
+        '{ "retries": 2 }' | Set-Content (Join-Path $folder 'config.json')
+        $runnerSession = $null
+        Push-Location $folder
+        try {
+            $null = Start-DaskWorker -Scheduler $exampleScheduler.Address -Count 2 -ThrottleLimit 2 -Name $workerPrefix
+            $runnerSession = Connect-DaskScheduler -Address $exampleScheduler.Address
+            Wait-Until {
+                $names = @(Get-DaskWorker -Client $runnerSession).Name
+                $names.Count -eq 2 -and -not ($names | Where-Object { $_ -notlike "$workerPrefix-*" })
+            } -Because 'only this example''s workers to be registered'
+
+            $code = $Code -replace 'tcp://127\.0\.0\.1:8786', $exampleScheduler.Address
+            # Dot-sourced, so the check sees the example's variables.
+            $Output = @(. ([scriptblock]::Create($code)) 2>&1)
+
+            $errors = @($Output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+            $errors.FullyQualifiedErrorId -replace ',.*', '' | Should -Be @($Expected.Errors | Where-Object { $_ }) -Because "$($errors -join '; ')"
+            . $Expected.Check
+        }
+        finally {
+            Pop-Location
+            @($Output) + @($runnerSession) | Where-Object { $_ -is [DaskPS.Cmdlets.Sessions.DaskSession] -and $_.IsConnected } |
+                ForEach-Object { Stop-DaskClient -Client $_ -Confirm:$false }
+            Get-Job | Where-Object InstanceId -NotIn $jobsBefore | Remove-Job -Force
+            Remove-Item $folder -Recurse -Force -ErrorAction Ignore
+        }
+    }
+}
