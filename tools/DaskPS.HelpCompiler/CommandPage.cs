@@ -273,10 +273,11 @@ namespace DaskPS.HelpCompiler
                 string name = heading.Title.EndsWith(DefaultSetSuffix, StringComparison.Ordinal)
                     ? heading.Title.Substring(0, heading.Title.Length - DefaultSetSuffix.Length)
                     : heading.Title;
+                int syntaxLine = code.Line + 1;
                 string line = string.Join(" ", code.Code.Split('\n').Select(l => l.Trim()));
                 if (!line.StartsWith(command + " ", StringComparison.Ordinal) && line != command)
                 {
-                    throw page.Error(code.Line, $"the syntax of set '{name}' must start with '{command}'");
+                    throw page.Error(syntaxLine, $"the syntax of set '{name}' must start with '{command}'");
                 }
 
                 var listed = new List<ParameterHelp>();
@@ -284,10 +285,10 @@ namespace DaskPS.HelpCompiler
                 {
                     string parameterName = match.Groups[1].Value;
                     ParameterHelp parameter = parameters.FirstOrDefault(p => p.Name == parameterName)
-                        ?? throw page.Error(code.Line, $"the syntax of set '{name}' lists -{parameterName}, which has no '### -{parameterName}' under '## PARAMETERS'");
+                        ?? throw page.Error(syntaxLine, $"the syntax of set '{name}' lists -{parameterName}, which has no '### -{parameterName}' under '## PARAMETERS'");
                     if (!parameter.IsIn(name) || listed.Contains(parameter))
                     {
-                        throw page.Error(code.Line, $"the syntax of set '{name}' lists -{parameterName}, but its yaml block does not put it in that set once");
+                        throw page.Error(syntaxLine, $"the syntax of set '{name}' lists -{parameterName}, but its yaml block does not put it in that set once");
                     }
 
                     listed.Add(parameter);
@@ -296,7 +297,7 @@ namespace DaskPS.HelpCompiler
                 ParameterHelp? unlisted = parameters.FirstOrDefault(p => p.IsIn(name) && !listed.Contains(p));
                 if (unlisted is not null)
                 {
-                    throw page.Error(code.Line, $"the syntax of set '{name}' leaves out -{unlisted.Name}, whose yaml block puts it in that set");
+                    throw page.Error(syntaxLine, $"the syntax of set '{name}' leaves out -{unlisted.Name}, whose yaml block puts it in that set");
                 }
 
                 sets.Add(new SyntaxSet(name, listed));
@@ -340,7 +341,7 @@ namespace DaskPS.HelpCompiler
                 var remarks = heading.Blocks.Skip(1).Select(b => b.Text(page)).ToList();
                 if (remarks.Count == 0)
                 {
-                    throw page.Error(code.Line, $"'### {heading.Title}' has no remarks after its code");
+                    throw page.Error(heading.Line, $"'### {heading.Title}' has no remarks after its code");
                 }
 
                 examples.Add(new ExampleHelp(heading.Title, code.Code, remarks));
