@@ -62,7 +62,7 @@ if ! command -v pwsh >/dev/null 2>&1; then
 elif ! pester_ready; then
   echo "Pester suite SKIPPED: pwsh 7.4+ with Pester 5 not found ($(pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()' 2>/dev/null))"
 else
-  # build.ps1 lays the module out again, with MAML help when PlatyPS is installed (the help test needs it).
+  # build.ps1 lays the module out again from scratch, help included (the help tests need it).
   echo "== build.ps1"
   pwsh -NoProfile -NonInteractive -File build.ps1 || { echo "build.ps1 failed."; failed=$((failed + 1)); status=1; }
   for dask in $versions; do

@@ -23,10 +23,7 @@ Describe 'The module' {
 
     It 'has help for every cmdlet and parameter, with examples' {
         $help = Join-Path (Split-Path (Get-Module DaskPS).Path) 'en-US/DaskPS.dll-Help.xml'
-        if (-not (Test-Path $help)) {
-            Set-ItResult -Inconclusive -Because 'the module was built without PlatyPS, so it has no MAML help'
-            return
-        }
+        Test-Path $help | Should -BeTrue -Because 'every build writes the MAML help'
         foreach ($command in Get-Command -Module DaskPS) {
             $entry = Get-Help $command.Name -Full
             $entry.Synopsis | Should -Not -BeNullOrEmpty -Because "$($command.Name) needs a synopsis"
@@ -37,6 +34,12 @@ Describe 'The module' {
                 $described.Description.Text | Should -Not -BeNullOrEmpty -Because "$($command.Name) -$parameter needs a description"
             }
         }
+    }
+
+    It 'shows the about_DaskPS topic once the module is imported' {
+        $topic = Get-Help about_DaskPS | Out-String
+        $topic | Should -Match '^TOPIC\s+about_DaskPS\s+SHORT DESCRIPTION'
+        $topic | Should -Match 'SUPPORTED DASK RELEASES'
     }
 }
 
