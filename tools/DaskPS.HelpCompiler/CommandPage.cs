@@ -114,12 +114,10 @@ namespace DaskPS.HelpCompiler
         /// <summary>The headings one level below <paramref name="section"/>; a skipped level is an error.</summary>
         private static List<Section> Subsections(MarkdownDocument page, Section section)
         {
-            foreach (Section child in section.Children.Where(c => c.Level != section.Level + 1))
-            {
-                throw page.Error(child.Line, $"'{child.Title}' must be a level-{section.Level + 1} heading under '{section.Title}'");
-            }
-
-            return section.Children;
+            Section? skipped = section.Children.FirstOrDefault(c => c.Level != section.Level + 1);
+            return skipped is null
+                ? section.Children
+                : throw page.Error(skipped.Line, $"'{skipped.Title}' must be a level-{section.Level + 1} heading under '{section.Title}'");
         }
 
         private static List<string> NonEmpty(MarkdownDocument page, Section section, List<string> texts) =>
@@ -199,7 +197,7 @@ namespace DaskPS.HelpCompiler
                 Boolean(page, values, "Required"),
                 Position(page, values),
                 values["Default value"].Value.Length > 0 ? values["Default value"].Value : "None",
-                Matching(page, values, "Accept pipeline input", PipelineInput),
+                PipelineInputValue(page, values),
                 Boolean(page, values, "Accept wildcard characters"));
         }
 
@@ -246,10 +244,13 @@ namespace DaskPS.HelpCompiler
                 : throw page.Error(values["Position"].Line, "'Position:' must be a number or Named");
         }
 
-        private static string Matching(MarkdownDocument page, Dictionary<string, (string Value, int Line)> values, string key, Regex pattern) =>
-            pattern.IsMatch(values[key].Value)
-                ? values[key].Value
-                : throw page.Error(values[key].Line, $"'{key}:' must be False or True (ByValue), True (ByPropertyName) or both");
+        private static string PipelineInputValue(MarkdownDocument page, Dictionary<string, (string Value, int Line)> values)
+        {
+            (string value, int line) = values["Accept pipeline input"];
+            return PipelineInput.IsMatch(value)
+                ? value
+                : throw page.Error(line, "'Accept pipeline input:' must be False, True (ByValue), True (ByPropertyName) or True (ByPropertyName, ByValue)");
+        }
 
         private static List<string> List(string value) =>
             value.Split(',').Select(v => v.Trim()).Where(v => v.Length > 0).ToList();

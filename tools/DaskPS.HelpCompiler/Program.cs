@@ -22,22 +22,25 @@ namespace DaskPS.HelpCompiler
                 return 2;
             }
 
+            List<(string Name, string Content)> outputs;
             try
             {
-                foreach ((string name, string content) in Compile(args[0]))
-                {
-                    Directory.CreateDirectory(args[1]);
-                    File.WriteAllText(Path.Combine(args[1], name), content, Utf8);
-                    Console.WriteLine($"help: wrote {Path.Combine(args[1], name)}");
-                }
-
-                return 0;
+                outputs = Compile(args[0]);
             }
             catch (HelpFormatException e)
             {
                 Console.Error.WriteLine(e.Message);
                 return 1;
             }
+
+            Directory.CreateDirectory(args[1]);
+            foreach ((string name, string content) in outputs)
+            {
+                File.WriteAllText(Path.Combine(args[1], name), content, Utf8);
+                Console.WriteLine($"help: wrote {Path.Combine(args[1], name)}");
+            }
+
+            return 0;
         }
 
         /// <summary>Every output file's name and content; nothing is written unless every page reads cleanly.</summary>
