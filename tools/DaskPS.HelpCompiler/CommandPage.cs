@@ -65,8 +65,8 @@ namespace DaskPS.HelpCompiler
             return new CommandHelp(
                 command.Title,
                 helpFile,
-                NonEmpty(page, sections["SYNOPSIS"], sections["SYNOPSIS"].Texts(page)),
-                NonEmpty(page, sections["DESCRIPTION"], sections["DESCRIPTION"].Texts(page)),
+                NonEmptyTexts(page, sections["SYNOPSIS"]),
+                NonEmptyTexts(page, sections["DESCRIPTION"]),
                 Syntax(page, command.Title, sections["SYNTAX"], parameters, headingLines),
                 parameters,
                 Examples(page, sections["EXAMPLES"]),
@@ -120,8 +120,11 @@ namespace DaskPS.HelpCompiler
                 : throw page.Error(skipped.Line, $"'{skipped.Title}' must be a level-{section.Level + 1} heading under '{section.Title}'");
         }
 
-        private static List<string> NonEmpty(MarkdownDocument page, Section section, List<string> texts) =>
-            texts.Count > 0 ? texts : throw page.Error(section.Line, $"'## {section.Title}' is empty");
+        private static List<string> NonEmptyTexts(MarkdownDocument page, Section section)
+        {
+            List<string> texts = section.Texts(page);
+            return texts.Count > 0 ? texts : throw page.Error(section.Line, $"'## {section.Title}' is empty");
+        }
 
         private static List<ParameterHelp> Parameters(MarkdownDocument page, Section section, out Dictionary<ParameterHelp, int> headingLines)
         {
