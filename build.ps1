@@ -23,8 +23,8 @@ $root = $PSScriptRoot
 $out = Join-Path $root 'out/DaskPS'
 
 # The build lays out out/DaskPS itself, help included (the LayOutModule and LayOutHelp targets of
-# DaskPS.Cmdlets.csproj); starting from an empty
-# folder keeps files of earlier builds out of the module and its package.
+# DaskPS.Cmdlets.csproj); starting from an empty folder keeps files of earlier builds out of the module and its
+# package.
 if (Test-Path $out) { Remove-Item $out -Recurse -Force }
 dotnet build (Join-Path $root 'src/DaskPS.Cmdlets/DaskPS.Cmdlets.csproj') -c $Configuration -nologo
 if ($LASTEXITCODE -ne 0) { throw "dotnet build failed ($LASTEXITCODE)." }
