@@ -249,12 +249,23 @@ namespace DaskPS.Client
             return nodes;
         }
 
-        /// <summary>Copies keys onto more workers: <paramref name="copies"/> in all, or onto <paramref name="workers"/>.</summary>
-        public Task ReplicateAsync(IEnumerable<DaskNode> nodes, int? copies = null, IReadOnlyList<string>? workers = null, CancellationToken cancellationToken = default) =>
-            Scheduler.CallAsync("replicate", new (string, object?)[]
+        /// <summary>
+        /// Copies keys onto more workers: <paramref name="copies"/> in all, or onto <paramref name="workers"/>. Waits for
+        /// the nodes first (throwing a failure as <see cref="WaitAsync"/> does): the scheduler replicates only data in memory.
+        /// </summary>
+        public async Task ReplicateAsync(IEnumerable<DaskNode> nodes, int? copies = null, IReadOnlyList<string>? workers = null, CancellationToken cancellationToken = default)
+        {
+            DaskNode[] list = nodes.ToArray();
+            foreach (DaskNode node in list)
             {
-                ("keys", Keys(nodes)), ("n", copies is int n ? (object)(long)n : null), ("workers", workers?.Cast<object?>().ToArray()), ("branching_factor", 2L),
-            }, cancellationToken);
+                await WaitAsync(node, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Scheduler.CallAsync("replicate", new (string, object?)[]
+            {
+                ("keys", Keys(list)), ("n", copies is int n ? (object)(long)n : null), ("workers", workers?.Cast<object?>().ToArray()), ("branching_factor", 2L),
+            }, cancellationToken).ConfigureAwait(false);
+        }
 
         /// <summary>
         /// Whether the scheduler's Active Memory Manager runs: it removes replicas it deems extra within seconds, so

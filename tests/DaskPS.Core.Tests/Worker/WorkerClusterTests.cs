@@ -162,6 +162,21 @@ namespace DaskPS.Core.Tests.Worker
         }
 
         [Fact]
+        public async Task ReplicateWaitsForANodeStillRunning()
+        {
+            string gate = "gate-" + Guid.NewGuid().ToString("N");
+            DaskNode running = DaskNode.Call(Functions, "Block", new object?[] { gate }, new DaskTaskOptions { Workers = new[] { Worker1.Address } });
+            Client.Submit(running);
+
+            Task replicated = Client.ReplicateAsync(new[] { running }, copies: 2);
+            Assert.False(replicated.IsCompleted);
+            TestFunctions.Release(gate);
+            await replicated.WaitAsync(Deadline);
+
+            Assert.Equal(2, (await Client.WhoHasAsync(new[] { running }))[running.Key].Count);
+        }
+
+        [Fact]
         public async Task ReplicateOntoNamedWorkersCopiesThere()
         {
             DaskNode a = DaskNode.Call("System.Math", "Abs", new object?[] { -12L }, new DaskTaskOptions { Workers = new[] { Worker1.Address } });
