@@ -177,7 +177,7 @@ namespace DaskPS.Rpc
             }
         }
 
-        /// <summary>Closes every idle comm (the seed's collect_comms), leaving those in use alone.</summary>
+        /// <summary>Closes every idle comm (as dask's ConnectionPool.collect does), leaving those in use alone.</summary>
         public int CollectIdle()
         {
             int closed = 0;
