@@ -65,11 +65,6 @@ namespace DaskPS.Protocol
 
         public object? ConvertMap(MsgMap map)
         {
-            if (map.Count == 0)
-            {
-                return map;
-            }
-
             if (map.TryGetValue(SerializedKey, out object? serializedIndex))
             {
                 (MsgMap header, ReadOnlyMemory<byte>[] frames) = Resolve(serializedIndex, SerializedKey);
