@@ -51,24 +51,37 @@ namespace DaskPS.Comm
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout);
+            bool offerLz4 = !OnOneHost(LocalAddress, PeerAddress);
             try
             {
                 if (accepting)
                 {
-                    await WriteAsync(Handshake.Create(), deadline.Token).ConfigureAwait(false);
+                    await WriteAsync(Handshake.Create(offerLz4), deadline.Token).ConfigureAwait(false);
                 }
 
                 PeerHandshake = Handshake.Validate(await ReadAsync(deadline.Token).ConfigureAwait(false), PeerAddress);
-                SendsLz4 = Handshake.OffersLz4(PeerHandshake);
+                SendsLz4 = offerLz4 && Handshake.OffersLz4(PeerHandshake);
                 if (!accepting)
                 {
-                    await WriteAsync(Handshake.Create(), deadline.Token).ConfigureAwait(false);
+                    await WriteAsync(Handshake.Create(offerLz4), deadline.Token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 Abort();
                 throw new TimeoutException($"{PeerAddress} did not complete the dask handshake within {timeout.TotalSeconds:0.###} s.");
+            }
+        }
+
+        private static bool OnOneHost(string local, string peer)
+        {
+            try
+            {
+                return DaskAddress.HostOf(local) == DaskAddress.HostOf(peer);
+            }
+            catch (DaskAddressException)
+            {
+                return false;
             }
         }
     }

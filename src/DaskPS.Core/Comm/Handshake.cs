@@ -4,7 +4,7 @@ using DaskPS.Protocol.MessagePack;
 namespace DaskPS.Comm
 {
     /// <summary>
-    /// The first message on every connection. The accepting side sends first. DaskPS offers lz4; as in dask,
+    /// The first message on every connection. The accepting side sends first. DaskPS offers lz4 to peers on other hosts; as in dask,
     /// a side compresses toward its peer only when both offered the same algorithm.
     /// </summary>
     internal static class Handshake
@@ -15,8 +15,9 @@ namespace DaskPS.Comm
 
         private const string Lz4 = "lz4";
 
-        public static MsgMap Create() => new MsgMap(3)
-            .With("compression", Lz4)
+        /// <summary>Our handshake; <paramref name="offerLz4"/> is false toward a peer on this host, as in dask (loopback is faster than lz4).</summary>
+        public static MsgMap Create(bool offerLz4) => new MsgMap(3)
+            .With("compression", offerLz4 ? Lz4 : null)
             .With("python", PythonVersion)
             .With("pickle-protocol", 5L);
 
