@@ -138,7 +138,7 @@ namespace DaskPS.Comm
                     throw new DaskProtocolException("A message has no frames.");
                 }
 
-                object? message = MsgPackSerializer.Deserialize(frames[0].Span, DaskMessageConverter.ForReading(frames), options.MaxDepth);
+                object? message = MsgPackSerializer.Deserialize(frames[0], DaskMessageConverter.ForReading(frames), options.MaxDepth);
                 return (true, message);
             }
             finally

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using DaskPS.Protocol.MessagePack;
+using MessagePack;
 
 namespace DaskPS.Protocol
 {
@@ -31,7 +32,7 @@ namespace DaskPS.Protocol
         /// <summary>For reading a message whose frames (frame 0 included) are <paramref name="frames"/>.</summary>
         public static DaskMessageConverter ForReading(IReadOnlyList<ReadOnlyMemory<byte>> frames) => new DaskMessageConverter(frames, null);
 
-        public bool TryWrite(ref MsgPackWriter writer, object value, int depthLeft)
+        public bool TryWrite(ref MessagePackWriter writer, object value, int depthLeft)
         {
             switch (value)
             {
@@ -82,7 +83,7 @@ namespace DaskPS.Protocol
             return map;
         }
 
-        private void WritePlaceholder(ref MsgPackWriter writer, string key, MsgMap header, IReadOnlyList<ReadOnlyMemory<byte>> frames)
+        private void WritePlaceholder(ref MessagePackWriter writer, string key, MsgMap header, IReadOnlyList<ReadOnlyMemory<byte>> frames)
         {
             if (_outgoing is null)
             {
@@ -122,7 +123,7 @@ namespace DaskPS.Protocol
                     $"A {key} placeholder points at frame {indexValue ?? "nil"}, but the message has frames 1..{_incoming.Count - 1}.");
             }
 
-            if (MsgPackSerializer.Deserialize(_incoming[(int)index].Span) is not MsgMap header)
+            if (MsgPackSerializer.Deserialize(_incoming[(int)index]) is not MsgMap header)
             {
                 throw new DaskProtocolException($"The sub-header in frame {index} is not a msgpack map.");
             }

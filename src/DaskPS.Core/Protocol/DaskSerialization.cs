@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using DaskPS.Protocol.MessagePack;
+using MessagePack;
 
 namespace DaskPS.Protocol
 {
@@ -62,11 +64,25 @@ namespace DaskPS.Protocol
             new MsgMap(3).With("serializer", "msgpack").With("split-num-sub-frames", new object?[] { 2L }).With("split-offsets", new object?[] { 0L }),
             new ReadOnlyMemory<byte>[] { BinHeader(bytes.Length), bytes });
 
+        /// <summary>
+        /// A msgpack bin header on its own. Written here because the library's WriteBinHeader reserves room for the body
+        /// as well, which for a large value would mean a buffer the size of the value just for these few bytes.
+        /// </summary>
         private static byte[] BinHeader(int length)
         {
-            var header = new byte[length <= byte.MaxValue ? 2 : length <= ushort.MaxValue ? 3 : 5];
-            var writer = new MsgPackWriter(new Buffers.SpanBufferWriter(header));
-            writer.WriteBinaryHeader(length);
+            if (length <= byte.MaxValue)
+            {
+                return new[] { MessagePackCode.Bin8, (byte)length };
+            }
+
+            if (length <= ushort.MaxValue)
+            {
+                return new[] { MessagePackCode.Bin16, (byte)(length >> 8), (byte)length };
+            }
+
+            var header = new byte[5];
+            header[0] = MessagePackCode.Bin32;
+            BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(1), length);
             return header;
         }
 
@@ -80,22 +96,15 @@ namespace DaskPS.Protocol
                 return null;
             }
 
-            var reader = new MsgPackReader(payload.Frames[0].Span);
-            try
-            {
-                return reader.NextType == MsgPackType.Binary && ReadBinHeaderLength(payload.Frames[0].Span) == body.Count ? body.Array : null;
-            }
-            catch (DaskProtocolException)
-            {
-                return null;
-            }
+            return BinHeaderLength(payload.Frames[0].Span) == body.Count ? body.Array : null;
         }
 
-        private static long ReadBinHeaderLength(ReadOnlySpan<byte> header) => header.Length switch
+        /// <summary>The length a frame that is exactly one bin header announces; -1 for any other frame.</summary>
+        private static long BinHeaderLength(ReadOnlySpan<byte> header) => header.Length switch
         {
-            2 when header[0] == 0xc4 => header[1],
-            3 when header[0] == 0xc5 => (header[1] << 8) | header[2],
-            5 when header[0] == 0xc6 => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header.Slice(1)),
+            2 when header[0] == MessagePackCode.Bin8 => header[1],
+            3 when header[0] == MessagePackCode.Bin16 => BinaryPrimitives.ReadUInt16BigEndian(header.Slice(1)),
+            5 when header[0] == MessagePackCode.Bin32 => BinaryPrimitives.ReadUInt32BigEndian(header.Slice(1)),
             _ => -1,
         };
 
@@ -125,7 +134,7 @@ namespace DaskPS.Protocol
                 {
                     ReadOnlySpan<byte> frame = payload.Frames[i].Span;
                     total += i < compression.Length && compression[i] is "lz4" && frame.Length >= 4
-                        ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(frame)
+                        ? BinaryPrimitives.ReadUInt32LittleEndian(frame)
                         : frame.Length;
                 }
 
@@ -146,7 +155,7 @@ namespace DaskPS.Protocol
             switch (serializer)
             {
                 case "msgpack":
-                    return MsgPackSerializer.Deserialize(Join(frames, maxBytes).Span);
+                    return MsgPackSerializer.Deserialize(Join(frames, maxBytes));
                 case "dask" when header.Get("type") is "bytes" || header.Get("type") is "bytearray":
                     return Join(frames, maxBytes).ToArray();
                 case "dask":

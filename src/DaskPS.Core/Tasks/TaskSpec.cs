@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
+using MessagePack;
 
 namespace DaskPS.Tasks
 {
@@ -199,15 +200,15 @@ namespace DaskPS.Tasks
         {
             public static readonly RefWriter Instance = new RefWriter();
 
-            public bool TryWrite(ref MsgPackWriter writer, object value, int depthLeft)
+            public bool TryWrite(ref MessagePackWriter writer, object value, int depthLeft)
             {
                 switch (value)
                 {
                     case TaskRef reference:
-                        writer.WriteExtension(RefExtType, MsgPackSerializer.Serialize(reference.Key));
+                        MsgPackSerializer.Write(ref writer, new MsgPackExtension(RefExtType, MsgPackSerializer.Serialize(reference.Key)), null, depthLeft);
                         return true;
                     case CliXmlValue or TaskOutput when TaskValues.ToWire(value) is MsgPackExtension ext:
-                        writer.WriteExtension(ext.TypeCode, ext.Data);
+                        MsgPackSerializer.Write(ref writer, ext, null, depthLeft);
                         return true;
                     default:
                         return false;

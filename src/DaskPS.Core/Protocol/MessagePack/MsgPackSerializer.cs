@@ -1,6 +1,8 @@
 using System;
 using System.Buffers;
 using System.Collections;
+using System.IO;
+using MessagePack;
 
 namespace DaskPS.Protocol.MessagePack
 {
@@ -8,7 +10,7 @@ namespace DaskPS.Protocol.MessagePack
     public interface IMsgPackConverter
     {
         /// <summary>Writes a value the serializer does not know; returns false to let it fail.</summary>
-        bool TryWrite(ref MsgPackWriter writer, object value, int depthLeft);
+        bool TryWrite(ref MessagePackWriter writer, object value, int depthLeft);
 
         /// <summary>Lets a decoded map stand for something else (dask's placeholders); return the map to keep it.</summary>
         object? ConvertMap(MsgMap map);
@@ -17,7 +19,13 @@ namespace DaskPS.Protocol.MessagePack
     /// <summary>
     /// Converts between msgpack and a plain object tree: null, bool, long (ulong above long.MaxValue), double,
     /// float, string (str), byte[] (bin), object?[] (array), <see cref="MsgMap"/> and <see cref="MsgPackExtension"/>.
+    /// MessagePack-CSharp's reader and writer do the bytes; this adds what dask needs on top: str and bin kept apart,
+    /// strict UTF-8, limits on depth and on claimed counts, and <see cref="DaskProtocolException"/> for every malformed input.
     /// </summary>
+    /// <remarks>
+    /// The library's <see cref="MessagePackSecurity"/> is not used: it is consulted only by its formatters, and this
+    /// reads with the bare reader. The depth limit is passed down the recursion here instead, where the stack is spent.
+    /// </remarks>
     public static class MsgPackSerializer
     {
         /// <summary>Deeper than any dask message; shallow enough that hostile nesting cannot exhaust the stack.</summary>
@@ -25,8 +33,9 @@ namespace DaskPS.Protocol.MessagePack
 
         public static void Serialize(IBufferWriter<byte> output, object? value, IMsgPackConverter? converter = null)
         {
-            var writer = new MsgPackWriter(output);
+            var writer = new MessagePackWriter(output);
             Write(ref writer, value, converter, DefaultMaxDepth);
+            writer.Flush();
         }
 
         public static byte[] Serialize(object? value, IMsgPackConverter? converter = null)
@@ -37,41 +46,44 @@ namespace DaskPS.Protocol.MessagePack
         }
 
         /// <summary>Decodes exactly one value that must use every byte.</summary>
-        public static object? Deserialize(ReadOnlySpan<byte> data, IMsgPackConverter? converter = null, int maxDepth = DefaultMaxDepth)
+        public static object? Deserialize(ReadOnlyMemory<byte> data, IMsgPackConverter? converter = null, int maxDepth = DefaultMaxDepth)
         {
-            var reader = new MsgPackReader(data);
+            var reader = new MessagePackReader(data);
             object? value = Read(ref reader, converter, maxDepth);
             if (!reader.End)
             {
-                throw new DaskProtocolException($"Malformed msgpack: {reader.Remaining} bytes follow the value.");
+                throw new DaskProtocolException($"Malformed msgpack: {data.Length - reader.Consumed} bytes follow the value.");
             }
 
             return value;
         }
 
-        public static void Write(ref MsgPackWriter writer, object? value, IMsgPackConverter? converter, int depthLeft)
+        public static void Write(ref MessagePackWriter writer, object? value, IMsgPackConverter? converter, int depthLeft)
         {
             switch (value)
             {
                 case null: writer.WriteNil(); return;
-                case string s: writer.Write(s); return;
+                case string s: WriteString(ref writer, s); return;
                 case bool b: writer.Write(b); return;
                 case long l: writer.Write(l); return;
                 case int i: writer.Write(i); return;
                 case double d: writer.Write(d); return;
-                case byte[] bytes: writer.WriteBinary(bytes); return;
+                case byte[] bytes: writer.Write(bytes.AsSpan()); return;
                 case ulong ul: writer.Write(ul); return;
-                case uint ui: writer.Write((ulong)ui); return;
+                case uint ui: writer.Write(ui); return;
                 case short sh: writer.Write(sh); return;
-                case ushort us: writer.Write((ulong)us); return;
+                case ushort us: writer.Write(us); return;
                 case sbyte sb: writer.Write(sb); return;
-                case byte by: writer.Write((ulong)by); return;
+                case byte by: writer.Write(by); return;
                 case float f: writer.Write(f); return;
-                case char c: writer.Write(c.ToString()); return;
-                case ReadOnlyMemory<byte> rom: writer.WriteBinary(rom.Span); return;
-                case Memory<byte> mem: writer.WriteBinary(mem.Span); return;
-                case ArraySegment<byte> seg: writer.WriteBinary(seg.AsSpan()); return;
-                case MsgPackExtension ext: writer.WriteExtension(ext.TypeCode, ext.Data); return;
+                case char c: WriteString(ref writer, c.ToString()); return;
+                case ReadOnlyMemory<byte> rom: writer.Write(rom.Span); return;
+                case Memory<byte> mem: writer.Write(mem.Span); return;
+                case ArraySegment<byte> seg: writer.Write(seg.AsSpan()); return;
+                case MsgPackExtension ext:
+                    writer.WriteExtensionFormatHeader(new ExtensionHeader(ext.TypeCode, ext.Data.Length));
+                    writer.WriteRaw(ext.Data);
+                    return;
             }
 
             if (converter is not null && converter.TryWrite(ref writer, value, depthLeft))
@@ -118,31 +130,62 @@ namespace DaskPS.Protocol.MessagePack
             }
         }
 
-        public static object? Read(ref MsgPackReader reader, IMsgPackConverter? converter, int depthLeft) =>
-            ReadValue(ref reader, converter, depthLeft, 0);
+        /// <summary>
+        /// Writes a str with strict UTF-8, so a lone surrogate fails at the sender (an <see cref="ArgumentException"/>)
+        /// instead of arriving as U+FFFD, which is what the library's own string writer would send.
+        /// </summary>
+        private static void WriteString(ref MessagePackWriter writer, string value)
+        {
+            int length = Utf8.GetByteCount(value);
+            writer.WriteStringHeader(length);
+            Utf8.GetBytes(value, writer.GetSpan(length));
+            writer.Advance(length);
+        }
+
+        /// <summary>
+        /// Reads one value; whatever is malformed is a <see cref="DaskProtocolException"/>, including what the library
+        /// refuses in its own exceptions (bad codes, truncation, and lengths above 2^31-1 or beyond the input).
+        /// </summary>
+        public static object? Read(ref MessagePackReader reader, IMsgPackConverter? converter, int depthLeft)
+        {
+            try
+            {
+                return ReadValue(ref reader, converter, depthLeft, 0);
+            }
+            catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or OverflowException or ArgumentOutOfRangeException)
+            {
+                throw new DaskProtocolException($"Malformed msgpack at byte {reader.Consumed}: {e.Message}", e);
+            }
+        }
 
         /// <param name="owed">How many more values the enclosing containers still expect after this one.</param>
-        private static object? ReadValue(ref MsgPackReader reader, IMsgPackConverter? converter, int depthLeft, long owed)
+        private static object? ReadValue(ref MessagePackReader reader, IMsgPackConverter? converter, int depthLeft, long owed)
         {
-            switch (reader.NextType)
+            switch (reader.NextMessagePackType)
             {
-                case MsgPackType.Nil:
-                    reader.TryReadNil();
+                case MessagePackType.Nil:
+                    reader.ReadNil();
                     return null;
-                case MsgPackType.Boolean:
+                case MessagePackType.Boolean:
                     return reader.ReadBoolean() ? True : False;
-                case MsgPackType.Integer:
-                    return reader.ReadInteger();
-                case MsgPackType.Float:
-                    return reader.NextIsSingle ? reader.ReadSingle() : (object)reader.ReadDouble();
-                case MsgPackType.String:
-                    return reader.ReadString();
-                case MsgPackType.Binary:
-                    return reader.ReadBinarySpan().ToArray();
-                case MsgPackType.Extension:
-                    ReadOnlySpan<byte> data = reader.ReadExtension(out sbyte type);
-                    return new MsgPackExtension(type, data.ToArray());
-                case MsgPackType.Array:
+                case MessagePackType.Integer:
+                    if (reader.NextCode == MessagePackCode.UInt64)
+                    {
+                        ulong u = reader.ReadUInt64();
+                        return u <= long.MaxValue ? BoxedInt.Get((long)u) : u;
+                    }
+
+                    return BoxedInt.Get(reader.ReadInt64());
+                case MessagePackType.Float:
+                    return reader.NextCode == MessagePackCode.Float32 ? reader.ReadSingle() : (object)reader.ReadDouble();
+                case MessagePackType.String:
+                    return ReadString(ref reader);
+                case MessagePackType.Binary:
+                    return reader.ReadBytes()!.Value.ToArray();
+                case MessagePackType.Extension:
+                    ExtensionResult extension = reader.ReadExtensionFormat();
+                    return new MsgPackExtension(extension.TypeCode, extension.Data.ToArray());
+                case MessagePackType.Array:
                     {
                         CheckDepth(depthLeft, ref reader);
                         int count = reader.ReadArrayHeader();
@@ -156,7 +199,7 @@ namespace DaskPS.Protocol.MessagePack
                         return array;
                     }
 
-                default:
+                case MessagePackType.Map:
                     {
                         CheckDepth(depthLeft, ref reader);
                         int count = reader.ReadMapHeader();
@@ -173,32 +216,70 @@ namespace DaskPS.Protocol.MessagePack
 
                         return converter is null ? map : converter.ConvertMap(map);
                     }
+
+                default:
+                    throw new DaskProtocolException($"Malformed msgpack at byte {reader.Consumed}: byte 0x{reader.NextCode:x2} is not a valid msgpack type code.");
             }
+        }
+
+        /// <summary>The library's string reader replaces invalid UTF-8 with U+FFFD; dask's peers never send it, so it is an error here.</summary>
+        private static string ReadString(ref MessagePackReader reader)
+        {
+            if (reader.TryReadStringSpan(out ReadOnlySpan<byte> contiguous))
+            {
+                return Utf8.GetString(contiguous);
+            }
+
+            ReadOnlySequence<byte> pieces = reader.ReadStringSequence()!.Value;
+            return Utf8.GetString(pieces.ToArray());
         }
 
         private static readonly object True = true;
         private static readonly object False = false;
 
         /// <summary>
-        /// Each header is checked against the bytes left on its own, but nested headers could each claim nearly all
-        /// of them, and every level would allocate for the whole input (about DefaultMaxDepth times its size).
+        /// The reader checks each header against the bytes left on its own, but nested headers could each claim nearly
+        /// all of them, and every level would allocate for the whole input (about DefaultMaxDepth times its size).
         /// Every value still owed needs at least one byte, so together the claims must fit in what is left.
         /// </summary>
-        private static void CheckOwed(long items, long owed, ref MsgPackReader reader)
+        private static void CheckOwed(long items, long owed, ref MessagePackReader reader)
         {
-            if (items + owed > reader.Remaining)
+            long remaining = reader.Sequence.Length - reader.Consumed;
+            if (items + owed > remaining)
             {
                 throw new DaskProtocolException(
-                    $"Malformed msgpack at byte {reader.Consumed}: a container claims {items} items while {owed} more are owed, but only {reader.Remaining} bytes are left.");
+                    $"Malformed msgpack at byte {reader.Consumed}: a container claims {items} items while {owed} more are owed, but only {remaining} bytes are left.");
             }
         }
 
-        private static void CheckDepth(int depthLeft, ref MsgPackReader reader)
+        private static void CheckDepth(int depthLeft, ref MessagePackReader reader)
         {
             if (depthLeft <= 0)
             {
                 throw new DaskProtocolException($"Malformed msgpack at byte {reader.Consumed}: containers nested deeper than allowed.");
             }
+        }
+    }
+
+    /// <summary>Shared boxes for small integers, which dominate dask messages (counts, flags, frame indexes).</summary>
+    internal static class BoxedInt
+    {
+        private const int Min = -16;
+        private const int Max = 1024;
+        private static readonly object[] Cache = Create();
+
+        public static object Get(long value) =>
+            value >= Min && value <= Max ? Cache[value - Min] : value;
+
+        private static object[] Create()
+        {
+            var boxes = new object[Max - Min + 1];
+            for (int i = 0; i < boxes.Length; i++)
+            {
+                boxes[i] = (long)(i + Min);
+            }
+
+            return boxes;
         }
     }
 }

@@ -11,10 +11,14 @@ namespace DaskPS.Protocol.MessagePack
 
         public static int GetByteCount(string value) => Strict.GetByteCount(value);
 
-        public static int GetMaxByteCount(int charCount) => Strict.GetMaxByteCount(charCount);
-
         public static unsafe int GetBytes(string value, Span<byte> destination)
         {
+            if (value.Length == 0)
+            {
+                // Pinning an empty span gives a null pointer, which the encoder refuses.
+                return 0;
+            }
+
             fixed (char* chars = value)
             fixed (byte* bytes = destination)
             {

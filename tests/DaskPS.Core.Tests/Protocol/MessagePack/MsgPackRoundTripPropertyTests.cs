@@ -2,6 +2,7 @@ using System;
 using DaskPS.Buffers;
 using DaskPS.Core.Tests.Support;
 using DaskPS.Protocol.MessagePack;
+using MessagePack;
 
 namespace DaskPS.Core.Tests.Protocol.MessagePack
 {
@@ -22,10 +23,6 @@ namespace DaskPS.Core.Tests.Protocol.MessagePack
                 object? decoded = MsgPackSerializer.Deserialize(bytes);
                 ObjectTree.AssertEqual(tree, decoded, context);
                 Assert.True(bytes.AsSpan().SequenceEqual(MsgPackSerializer.Serialize(decoded)), $"{context}: re-encoding changed the bytes");
-
-                var skipper = new MsgPackReader(bytes);
-                skipper.Skip(MsgPackSerializer.DefaultMaxDepth);
-                Assert.True(skipper.End, $"{context}: Skip stopped early");
             }
         }
 
@@ -38,7 +35,7 @@ namespace DaskPS.Core.Tests.Protocol.MessagePack
             {
                 object? tree = trees.Next();
                 byte[] bytes = MsgPackSerializer.Serialize(tree);
-                var reader = new MsgPackReader(MsgPackTestData.Segmented(bytes, random.Next(1, 64)));
+                var reader = new MessagePackReader(MsgPackTestData.Segmented(bytes, random.Next(1, 64)));
                 object? decoded = MsgPackSerializer.Read(ref reader, null, MsgPackSerializer.DefaultMaxDepth);
                 Assert.True(reader.End);
                 ObjectTree.AssertEqual(tree, decoded, $"seed {Seed + 1}, tree {i}");
@@ -58,7 +55,7 @@ namespace DaskPS.Core.Tests.Protocol.MessagePack
                 MsgPackSerializer.Serialize(buffer, values[i]);
             }
 
-            var reader = new MsgPackReader(buffer.WrittenSpan);
+            var reader = new MessagePackReader(buffer.WrittenMemory);
             for (int i = 0; i < values.Length; i++)
             {
                 ObjectTree.AssertEqual(values[i], MsgPackSerializer.Read(ref reader, null, MsgPackSerializer.DefaultMaxDepth), $"seed {Seed + 2}, value {i}");
