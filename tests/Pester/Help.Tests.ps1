@@ -148,7 +148,9 @@ Describe 'Help examples' {
             } -Because 'only this example''s workers to be registered'
 
             $code = $Code -replace 'tcp://127\.0\.0\.1:8786', $exampleScheduler.Address
-            # Dot-sourced, so the check sees the example's variables.
+            # Dot-sourced, so the check sees the example's variables; with the preference of a new session, not the
+            # runner's 'Stop', which would turn the errors that examples write into terminating ones.
+            $ErrorActionPreference = 'Continue'
             $Output = @(. ([scriptblock]::Create($code)) 2>&1)
 
             $errors = @($Output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
