@@ -40,7 +40,7 @@ namespace DaskPS.Benchmarks
         private async Task EncodeAsync(object? message)
         {
             _sink.Position = 0;
-            await MessageFraming.WriteAsync(_sink, message, default);
+            await MessageFraming.WriteAsync(_sink, message, compressPayloads: false, default);
         }
 
         private static async Task<object?> DecodeAsync(byte[] bytes)
@@ -53,7 +53,7 @@ namespace DaskPS.Benchmarks
         private static async Task<byte[]> FrameAsync(object? message)
         {
             using var stream = new MemoryStream();
-            await MessageFraming.WriteAsync(stream, message, default);
+            await MessageFraming.WriteAsync(stream, message, compressPayloads: false, default);
             return stream.ToArray();
         }
     }

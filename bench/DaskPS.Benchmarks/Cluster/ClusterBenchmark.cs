@@ -157,7 +157,7 @@ namespace DaskPS.Benchmarks.Cluster
         private async Task<(double PyEncode, double PyDecode, double CsEncode, double CsDecode)> CodecAsync()
         {
             // Frame 0 as dask sends it: payloads replaced by their placeholders.
-            byte[] frame = MsgPackSerializer.Serialize(RecordedMessages.ComputeTaskBatch(), Protocol.DaskMessageConverter.ForWriting(new List<ReadOnlyMemory<byte>>()));
+            byte[] frame = MsgPackSerializer.Serialize(RecordedMessages.ComputeTaskBatch(), Protocol.DaskMessageConverter.ForWriting(new List<ReadOnlyMemory<byte>>(), compress: false));
             string file = Path.Combine(Path.GetTempPath(), $"daskps-codec-{Guid.NewGuid():N}.bin");
             await File.WriteAllBytesAsync(file, frame);
             try

@@ -20,6 +20,9 @@ namespace DaskPS.Comm
         /// <summary>What the peer announced in its handshake (compression, python, pickle-protocol).</summary>
         public MsgMap? PeerHandshake { get; protected set; }
 
+        /// <summary>Both handshakes offered lz4, so payload frames may go compressed (dask's negotiation).</summary>
+        protected bool SendsLz4 { get; private set; }
+
         public abstract bool IsClosed { get; }
 
         public abstract ValueTask WriteAsync(object? message, CancellationToken cancellationToken = default);
@@ -56,6 +59,7 @@ namespace DaskPS.Comm
                 }
 
                 PeerHandshake = Handshake.Validate(await ReadAsync(deadline.Token).ConfigureAwait(false), PeerAddress);
+                SendsLz4 = Handshake.OffersLz4(PeerHandshake);
                 if (!accepting)
                 {
                     await WriteAsync(Handshake.Create(), deadline.Token).ConfigureAwait(false);

@@ -4,8 +4,8 @@ using DaskPS.Protocol.MessagePack;
 namespace DaskPS.Comm
 {
     /// <summary>
-    /// The first message on every connection. The accepting side sends first. DaskPS announces no
-    /// compression, so Python peers never compress toward it on that connection.
+    /// The first message on every connection. The accepting side sends first. DaskPS offers lz4; as in dask,
+    /// a side compresses toward its peer only when both offered the same algorithm.
     /// </summary>
     internal static class Handshake
     {
@@ -13,10 +13,15 @@ namespace DaskPS.Comm
         // version dask peers of the supported releases ran with.
         private static readonly object?[] PythonVersion = { 3L, 11L, 2L };
 
+        private const string Lz4 = "lz4";
+
         public static MsgMap Create() => new MsgMap(3)
-            .With("compression", null)
+            .With("compression", Lz4)
             .With("python", PythonVersion)
             .With("pickle-protocol", 5L);
+
+        /// <summary>Whether a validated peer handshake offered lz4, the one compression DaskPS speaks.</summary>
+        public static bool OffersLz4(MsgMap peerHandshake) => peerHandshake.Get("compression") is Lz4;
 
         /// <summary>Checks the peer's first message; Python peers hang silently on a bad one, DaskPS names it.</summary>
         public static MsgMap Validate(object? message, string peer)

@@ -23,11 +23,12 @@ namespace DaskPS.Comm
         /// <summary>Python joins messages under this size into one write; so do we, larger frames go out as they are.</summary>
         private const int CoalesceLimit = 128 * 1024;
 
-        public static async ValueTask WriteAsync(Stream stream, object? message, CancellationToken cancellationToken)
+        /// <param name="compressPayloads">The peer offered lz4 in its handshake: payload frames worth it go compressed.</param>
+        public static async ValueTask WriteAsync(Stream stream, object? message, bool compressPayloads, CancellationToken cancellationToken)
         {
             var payloadFrames = new List<ReadOnlyMemory<byte>>();
             using var frame0 = new PooledBufferWriter(512);
-            MsgPackSerializer.Serialize(frame0, message, DaskMessageConverter.ForWriting(payloadFrames));
+            MsgPackSerializer.Serialize(frame0, message, DaskMessageConverter.ForWriting(payloadFrames, compressPayloads));
 
             int frameCount = 1 + payloadFrames.Count;
             long total = frame0.WrittenCount;

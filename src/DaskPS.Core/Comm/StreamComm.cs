@@ -67,7 +67,7 @@ namespace DaskPS.Comm
             try
             {
                 ThrowIfClosed();
-                await MessageFraming.WriteAsync(_stream, message, cancellationToken).ConfigureAwait(false);
+                await MessageFraming.WriteAsync(_stream, message, SendsLz4, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException || e is ObjectDisposedException)
             {

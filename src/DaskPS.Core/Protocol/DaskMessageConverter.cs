@@ -16,31 +16,40 @@ namespace DaskPS.Protocol
         public const string SetKey = "__Set__";
         public const string SetItemsKey = "as-list";
         public const string SubFrameCountKey = "num-sub-frames";
+        public const string CompressionKey = "compression";
 
         private readonly IReadOnlyList<ReadOnlyMemory<byte>>? _incoming;
         private readonly List<ReadOnlyMemory<byte>>? _outgoing;
+        private readonly bool _compress;
 
-        private DaskMessageConverter(IReadOnlyList<ReadOnlyMemory<byte>>? incoming, List<ReadOnlyMemory<byte>>? outgoing)
+        private DaskMessageConverter(IReadOnlyList<ReadOnlyMemory<byte>>? incoming, List<ReadOnlyMemory<byte>>? outgoing, bool compress)
         {
             _incoming = incoming;
             _outgoing = outgoing;
+            _compress = compress;
         }
 
-        /// <summary>For writing: frames after frame 0 are appended to <paramref name="frames"/>.</summary>
-        public static DaskMessageConverter ForWriting(List<ReadOnlyMemory<byte>> frames) => new DaskMessageConverter(null, frames);
+        /// <summary>
+        /// For writing: frames after frame 0 are appended to <paramref name="frames"/>. With <paramref name="compress"/>
+        /// (the peer offered lz4), the frames of DaskPS's own payloads are lz4-compressed where dask's rule says it pays.
+        /// </summary>
+        public static DaskMessageConverter ForWriting(List<ReadOnlyMemory<byte>> frames, bool compress) => new DaskMessageConverter(null, frames, compress);
 
         /// <summary>For reading a message whose frames (frame 0 included) are <paramref name="frames"/>.</summary>
-        public static DaskMessageConverter ForReading(IReadOnlyList<ReadOnlyMemory<byte>> frames) => new DaskMessageConverter(frames, null);
+        public static DaskMessageConverter ForReading(IReadOnlyList<ReadOnlyMemory<byte>> frames) => new DaskMessageConverter(frames, null, false);
 
         public bool TryWrite(ref MessagePackWriter writer, object value, int depthLeft)
         {
             switch (value)
             {
                 case SerializedPayload serialized:
-                    WritePlaceholder(ref writer, SerializedKey, serialized.Header, serialized.Frames);
+                    // A payload that says how its frames are compressed (one forwarded from a Python peer) goes as it came.
+                    bool compress = _compress && !serialized.Header.ContainsKey(CompressionKey);
+                    WritePlaceholder(ref writer, SerializedKey, serialized.Header, serialized.Frames, compress);
                     return true;
                 case PickledPayload pickled:
-                    WritePlaceholder(ref writer, PickledKey, pickled.Header, pickled.Buffers);
+                    // dask unpickles these buffers as they arrive, without decompressing them.
+                    WritePlaceholder(ref writer, PickledKey, pickled.Header, pickled.Buffers, compress: false);
                     return true;
                 case PySet set:
                     writer.WriteMapHeader(2);
@@ -56,11 +65,6 @@ namespace DaskPS.Protocol
 
         public object? ConvertMap(MsgMap map)
         {
-            if (map.Count == 0)
-            {
-                return map;
-            }
-
             if (map.TryGetValue(SerializedKey, out object? serializedIndex))
             {
                 (MsgMap header, ReadOnlyMemory<byte>[] frames) = Resolve(serializedIndex, SerializedKey);
@@ -83,7 +87,7 @@ namespace DaskPS.Protocol
             return map;
         }
 
-        private void WritePlaceholder(ref MessagePackWriter writer, string key, MsgMap header, IReadOnlyList<ReadOnlyMemory<byte>> frames)
+        private void WritePlaceholder(ref MessagePackWriter writer, string key, MsgMap header, IReadOnlyList<ReadOnlyMemory<byte>> frames, bool compress)
         {
             if (_outgoing is null)
             {
@@ -92,15 +96,16 @@ namespace DaskPS.Protocol
 
             // Frame 0 is the message itself, so the sub-header lands at index Count + 1.
             int index = _outgoing.Count + 1;
-            var fullHeader = new MsgMap(header.Count + 1);
+            var fullHeader = new MsgMap(header.Count + 2);
             foreach (KeyValuePair<object, object?> entry in header)
             {
                 fullHeader[entry.Key] = entry.Value;
             }
 
             fullHeader[SubFrameCountKey] = (long)frames.Count;
+            IReadOnlyList<ReadOnlyMemory<byte>> sent = compress ? Compress(frames, fullHeader) : frames;
             _outgoing.Add(MsgPackSerializer.Serialize(fullHeader));
-            foreach (ReadOnlyMemory<byte> frame in frames)
+            foreach (ReadOnlyMemory<byte> frame in sent)
             {
                 _outgoing.Add(frame);
             }
@@ -108,6 +113,29 @@ namespace DaskPS.Protocol
             writer.WriteMapHeader(1);
             writer.Write(key);
             writer.Write(index);
+        }
+
+        /// <summary>Compresses the frames worth it and, if any was, records per frame what was done in the header.</summary>
+        private static IReadOnlyList<ReadOnlyMemory<byte>> Compress(IReadOnlyList<ReadOnlyMemory<byte>> frames, MsgMap header)
+        {
+            var sent = new ReadOnlyMemory<byte>[frames.Count];
+            var algorithms = new object?[frames.Count];
+            bool any = false;
+            for (int i = 0; i < frames.Count; i++)
+            {
+                byte[]? compressed = Lz4Block.CompressIfWorthwhile(frames[i].Span);
+                sent[i] = compressed ?? frames[i];
+                algorithms[i] = compressed is null ? null : "lz4";
+                any |= compressed is not null;
+            }
+
+            if (!any)
+            {
+                return frames;
+            }
+
+            header[CompressionKey] = algorithms;
+            return sent;
         }
 
         private (MsgMap Header, ReadOnlyMemory<byte>[] Frames) Resolve(object? indexValue, string key)

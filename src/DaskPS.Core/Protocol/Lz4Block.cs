@@ -1,16 +1,29 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
+using K4os.Compression.LZ4;
 
 namespace DaskPS.Protocol
 {
     /// <summary>
-    /// Decodes python-lz4's default block format (<c>lz4.block.compress</c>): a 4-byte little-endian
-    /// uncompressed size, then one raw LZ4 block. Python peers' payloads arrive in it even when DaskPS
-    /// negotiated no compression, because the scheduler forwards payloads unchanged.
+    /// python-lz4's default block format (<c>lz4.block.compress</c>), which dask uses for payload frames: a 4-byte
+    /// little-endian uncompressed size, then one raw LZ4 block. K4os does the LZ4 itself; this adds the size prefix,
+    /// the checks on untrusted blocks, and dask's rule for which frames are worth compressing.
     /// </summary>
     internal static class Lz4Block
     {
-        private const int MinMatch = 4;
+        /// <summary>Frames below this are never compressed (dask's <c>min_size</c>).</summary>
+        public const int MinCompressedSize = 10_000;
+
+        // dask samples nsamples pieces of sample_size bytes before compressing a whole frame.
+        private const int SampleSize = 10_000;
+        private const int SampleCount = 5;
+
+        /// <summary>
+        /// A frame (and its sample) is sent compressed only if compression brings it to at most this fraction: dask
+        /// 2024.12's <c>min_ratio</c> (2022.12 used 0.9; receivers of either release decode whatever they are sent).
+        /// </summary>
+        private const double MaxRatio = 0.7;
 
         /// <summary>Decodes a size-prefixed block; a declared size above <paramref name="maxOutputBytes"/> is refused before allocating.</summary>
         public static byte[] Decompress(ReadOnlySpan<byte> source, int maxOutputBytes)
@@ -31,8 +44,22 @@ namespace DaskPS.Protocol
                 throw new DaskProtocolException($"An lz4 frame declares {size} uncompressed bytes; the limit is {maxOutputBytes}.");
             }
 
+            ReadOnlySpan<byte> block = source.Slice(4);
+            if (size == 0)
+            {
+                // K4os refuses an empty target; the empty input's block is the single token 0x00.
+                return block.Length == 1 && block[0] == 0
+                    ? Array.Empty<byte>()
+                    : throw new DaskProtocolException($"Corrupt lz4 block: {block.Length} bytes where an empty input's block is one zero byte.");
+            }
+
             var output = new byte[size];
-            int written = DecompressInto(source.Slice(4), output);
+            int written = LZ4Codec.Decode(block, output);
+            if (written < 0)
+            {
+                throw new DaskProtocolException($"Corrupt lz4 block: it does not decode into the {size} bytes its frame declares.");
+            }
+
             if (written != size)
             {
                 throw new DaskProtocolException($"An lz4 frame declares {size} bytes but decodes to {written}; the block is truncated.");
@@ -41,101 +68,60 @@ namespace DaskPS.Protocol
             return output;
         }
 
-        /// <summary>Decodes one raw block into <paramref name="destination"/>; returns the bytes written.</summary>
-        public static int DecompressInto(ReadOnlySpan<byte> block, Span<byte> destination)
-        {
-            int input = 0;
-            int output = 0;
-            while (input < block.Length)
-            {
-                if (output == destination.Length && output > 0)
-                {
-                    // Every valid block ends with its literals; more bytes after a full output are garbage.
-                    throw Corrupt($"{block.Length - input} trailing byte(s) follow the end of the data");
-                }
-
-                byte token = block[input++];
-                int literals = ReadLength(block, ref input, token >> 4);
-                if (literals > block.Length - input || literals > destination.Length - output)
-                {
-                    throw Corrupt("a literal run goes past the end of the block or the declared size");
-                }
-
-                block.Slice(input, literals).CopyTo(destination.Slice(output));
-                input += literals;
-                output += literals;
-                if (input == block.Length)
-                {
-                    // The last sequence has literals only.
-                    break;
-                }
-
-                if (block.Length - input < 2)
-                {
-                    throw Corrupt("a match offset is cut off");
-                }
-
-                int offset = block[input] | (block[input + 1] << 8);
-                input += 2;
-                if (offset == 0 || offset > output)
-                {
-                    throw Corrupt($"a match offset of {offset} points outside the {output} bytes decoded so far");
-                }
-
-                int matchLength = ReadLength(block, ref input, token & 0x0f) + MinMatch;
-                if (matchLength > destination.Length - output)
-                {
-                    throw Corrupt("a match goes past the declared size");
-                }
-
-                CopyMatch(destination, output - offset, output, matchLength);
-                output += matchLength;
-            }
-
-            return output;
-        }
-
         /// <summary>
-        /// Copies a match forwards. When it overlaps its own output (offset below length, e.g. a run), the bytes
-        /// repeat with period offset, so copying the distance already written never overlaps and doubles each time.
+        /// The frame as a size-prefixed block when dask's rule says it is worth it (at least
+        /// <see cref="MinCompressedSize"/> bytes, evenly spread samples and then the whole frame shrinking to
+        /// <see cref="MaxRatio"/> or less); null to send it as it is.
         /// </summary>
-        private static void CopyMatch(Span<byte> buffer, int from, int to, int length)
+        public static byte[]? CompressIfWorthwhile(ReadOnlySpan<byte> frame)
         {
-            while (length > 0)
+            if (frame.Length < MinCompressedSize || !SampleCompresses(frame))
             {
-                int chunk = Math.Min(to - from, length);
-                buffer.Slice(from, chunk).CopyTo(buffer.Slice(to));
-                to += chunk;
-                length -= chunk;
+                return null;
             }
-        }
 
-        private static int ReadLength(ReadOnlySpan<byte> block, ref int input, int nibble)
-        {
-            long length = nibble;
-            if (nibble == 15)
+            byte[] scratch = ArrayPool<byte>.Shared.Rent(4 + LZ4Codec.MaximumOutputSize(frame.Length));
+            try
             {
-                byte more;
-                do
+                int encoded = LZ4Codec.Encode(frame, scratch.AsSpan(4));
+                if (encoded < 0 || 4 + encoded > MaxRatio * frame.Length)
                 {
-                    if (input >= block.Length)
-                    {
-                        throw Corrupt("a length is cut off");
-                    }
-
-                    more = block[input++];
-                    length += more;
-                    if (length > int.MaxValue - MinMatch)
-                    {
-                        throw Corrupt("a length overflows");
-                    }
+                    return null;
                 }
-                while (more == 255);
-            }
 
-            return (int)length;
+                BinaryPrimitives.WriteInt32LittleEndian(scratch, frame.Length);
+                return scratch.AsSpan(0, 4 + encoded).ToArray();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
         }
 
-        private static DaskProtocolException Corrupt(string what) => new DaskProtocolException($"Corrupt lz4 block: {what}.");
+        /// <summary>dask draws its samples at random offsets; evenly spread ones make the choice repeatable.</summary>
+        private static bool SampleCompresses(ReadOnlySpan<byte> frame)
+        {
+            int pieceSize = Math.Min(SampleSize, frame.Length / SampleCount);
+            int sampleLength = pieceSize * SampleCount;
+            byte[] sample = ArrayPool<byte>.Shared.Rent(sampleLength);
+            byte[] encoded = ArrayPool<byte>.Shared.Rent(4 + LZ4Codec.MaximumOutputSize(sampleLength));
+            try
+            {
+                long stride = (frame.Length - pieceSize) / (SampleCount - 1);
+                for (int i = 0; i < SampleCount; i++)
+                {
+                    frame.Slice((int)(i * stride), pieceSize).CopyTo(sample.AsSpan(i * pieceSize));
+                }
+
+                // Counted with the size prefix, as dask counts python-lz4's output.
+                int length = LZ4Codec.Encode(sample.AsSpan(0, sampleLength), encoded.AsSpan(4));
+                return length >= 0 && 4 + length <= MaxRatio * sampleLength;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(sample);
+                ArrayPool<byte>.Shared.Return(encoded);
+            }
+        }
     }
 }

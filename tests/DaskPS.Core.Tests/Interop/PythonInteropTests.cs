@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Comm;
+using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Rpc;
 using DaskPS.Testing;
@@ -129,6 +130,35 @@ namespace DaskPS.Core.Tests.Interop
             Assert.Equal(sender.BatchesSent.ToString(), parts[5]);
             Assert.Equal(count, sender.MessagesSent);
             Assert.True(sender.BatchesSent < count, $"{sender.BatchesSent} batches for {count} messages: nothing was batched.");
+        }
+
+        [Theory]
+        [InlineData("lz4", true)]
+        [InlineData("None", false)]
+        public async Task LargePayloadsTravelCompressedExactlyWhenThePythonPeerOffersLz4(string offered, bool compressed)
+        {
+            const int size = 1_000_000;
+            byte[] pattern = Enumerable.Range(0, size).Select(i => (byte)(i % 251)).ToArray();
+            await using var server = new DaskServer("Lz4Server");
+            server.AddHandler("blob", (_, _, _) => new ValueTask<object?>(DaskSerialization.ToPayload(pattern)));
+            server.AddHandler("measure", (_, request, _) =>
+            {
+                var payload = Assert.IsType<SerializedPayload>(request.Get("data"));
+                bool arrivedCompressed = payload.Header.Get("compression") is object?[] algorithms && algorithms.Contains("lz4");
+                bool matches = DaskSerialization.FromPayload(payload) is byte[] bytes && bytes.AsSpan().SequenceEqual(pattern);
+                return new ValueTask<object?>(new MsgMap().With("compressed", arrivedCompressed).With("matches", matches));
+            });
+            string address = await server.ListenAsync("tcp://127.0.0.1:0");
+
+            string output = await PythonProcess.RunAsync(DaskInstallation.Selected, new[] { Script("lz4_exchange.py"), address, offered }, Deadline);
+
+            using JsonDocument result = ParseResult(output);
+            JsonElement root = result.RootElement;
+            Assert.True(root.GetProperty("reply_matches").GetBoolean(), "Python decoded DaskPS's payload to other bytes");
+            Assert.Equal(compressed, root.GetProperty("reply_compression").EnumerateArray().Any(c => c.GetString() == "lz4"));
+            Assert.Equal(compressed, root.GetProperty("reply_wire_bytes").GetInt32() < size / 10);
+            Assert.True(root.GetProperty("measured").GetProperty("matches").GetBoolean(), "DaskPS decoded Python's payload to other bytes");
+            Assert.Equal(compressed, root.GetProperty("measured").GetProperty("compressed").GetBoolean());
         }
 
         private static JsonDocument ParseResult(string output)

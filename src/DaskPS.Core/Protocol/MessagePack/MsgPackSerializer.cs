@@ -12,7 +12,10 @@ namespace DaskPS.Protocol.MessagePack
         /// <summary>Writes a value the serializer does not know; returns false to let it fail.</summary>
         bool TryWrite(ref MessagePackWriter writer, object value, int depthLeft);
 
-        /// <summary>Lets a decoded map stand for something else (dask's placeholders); return the map to keep it.</summary>
+        /// <summary>
+        /// Lets a decoded map stand for something else (dask's placeholders); return the map to keep it. Called only for
+        /// maps with a str key that starts with two underscores, as every placeholder's does: most maps are not looked at.
+        /// </summary>
         object? ConvertMap(MsgMap map);
     }
 
@@ -150,7 +153,7 @@ namespace DaskPS.Protocol.MessagePack
         {
             try
             {
-                return ReadValue(ref reader, converter, depthLeft, 0);
+                return ReadValue(ref reader, converter, depthLeft, reader.Sequence.Length);
             }
             catch (Exception e) when (e is MessagePackSerializationException or EndOfStreamException or OverflowException or ArgumentOutOfRangeException)
             {
@@ -158,10 +161,14 @@ namespace DaskPS.Protocol.MessagePack
             }
         }
 
-        /// <param name="owed">How many more values the enclosing containers still expect after this one.</param>
-        private static object? ReadValue(ref MessagePackReader reader, IMsgPackConverter? converter, int depthLeft, long owed)
+        /// <param name="end">
+        /// Where this value must end at the latest: the end of the input, less one byte for every value the enclosing
+        /// containers still expect after this one.
+        /// </param>
+        private static object? ReadValue(ref MessagePackReader reader, IMsgPackConverter? converter, int depthLeft, long end)
         {
-            switch (reader.NextMessagePackType)
+            byte code = reader.NextCode;
+            switch (MessagePackCode.ToMessagePackType(code))
             {
                 case MessagePackType.Nil:
                     reader.ReadNil();
@@ -169,7 +176,7 @@ namespace DaskPS.Protocol.MessagePack
                 case MessagePackType.Boolean:
                     return reader.ReadBoolean() ? True : False;
                 case MessagePackType.Integer:
-                    if (reader.NextCode == MessagePackCode.UInt64)
+                    if (code == MessagePackCode.UInt64)
                     {
                         ulong u = reader.ReadUInt64();
                         return u <= long.MaxValue ? BoxedInt.Get((long)u) : u;
@@ -177,7 +184,7 @@ namespace DaskPS.Protocol.MessagePack
 
                     return BoxedInt.Get(reader.ReadInt64());
                 case MessagePackType.Float:
-                    return reader.NextCode == MessagePackCode.Float32 ? reader.ReadSingle() : (object)reader.ReadDouble();
+                    return code == MessagePackCode.Float32 ? reader.ReadSingle() : (object)reader.ReadDouble();
                 case MessagePackType.String:
                     return ReadString(ref reader);
                 case MessagePackType.Binary:
@@ -189,11 +196,11 @@ namespace DaskPS.Protocol.MessagePack
                     {
                         CheckDepth(depthLeft, ref reader);
                         int count = reader.ReadArrayHeader();
-                        CheckOwed(count, owed, ref reader);
+                        CheckClaim(count, end, ref reader);
                         object?[] array = count == 0 ? Array.Empty<object?>() : new object?[count];
                         for (int i = 0; i < count; i++)
                         {
-                            array[i] = ReadValue(ref reader, converter, depthLeft - 1, owed + (count - 1 - i));
+                            array[i] = ReadValue(ref reader, converter, depthLeft - 1, end - (count - 1 - i));
                         }
 
                         return array;
@@ -204,21 +211,23 @@ namespace DaskPS.Protocol.MessagePack
                         CheckDepth(depthLeft, ref reader);
                         int count = reader.ReadMapHeader();
                         long items = 2L * count;
-                        CheckOwed(items, owed, ref reader);
+                        CheckClaim(items, end, ref reader);
                         var map = new MsgMap(count);
+                        bool placeholderKey = false;
                         for (int i = 0; i < count; i++)
                         {
-                            long after = owed + items - (2L * i);
-                            object key = ReadValue(ref reader, converter, depthLeft - 1, after - 1)
+                            long entriesAfter = 2L * (count - 1 - i);
+                            object key = ReadValue(ref reader, converter, depthLeft - 1, end - entriesAfter - 1)
                                 ?? throw new DaskProtocolException("Malformed msgpack: a map key is nil, which DaskPS does not accept.");
-                            map[key] = ReadValue(ref reader, converter, depthLeft - 1, after - 2);
+                            placeholderKey |= key is string { Length: > 2 } name && name[0] == '_' && name[1] == '_';
+                            map[key] = ReadValue(ref reader, converter, depthLeft - 1, end - entriesAfter);
                         }
 
-                        return converter is null ? map : converter.ConvertMap(map);
+                        return converter is null || !placeholderKey ? map : converter.ConvertMap(map);
                     }
 
                 default:
-                    throw new DaskProtocolException($"Malformed msgpack at byte {reader.Consumed}: byte 0x{reader.NextCode:x2} is not a valid msgpack type code.");
+                    throw new DaskProtocolException($"Malformed msgpack at byte {reader.Consumed}: byte 0x{code:x2} is not a valid msgpack type code.");
             }
         }
 
@@ -240,15 +249,14 @@ namespace DaskPS.Protocol.MessagePack
         /// <summary>
         /// The reader checks each header against the bytes left on its own, but nested headers could each claim nearly
         /// all of them, and every level would allocate for the whole input (about DefaultMaxDepth times its size).
-        /// Every value still owed needs at least one byte, so together the claims must fit in what is left.
+        /// Every value still owed needs at least one byte, so a container's items must fit before its <paramref name="end"/>.
         /// </summary>
-        private static void CheckOwed(long items, long owed, ref MessagePackReader reader)
+        private static void CheckClaim(long items, long end, ref MessagePackReader reader)
         {
-            long remaining = reader.Sequence.Length - reader.Consumed;
-            if (items + owed > remaining)
+            if (reader.Consumed + items > end)
             {
                 throw new DaskProtocolException(
-                    $"Malformed msgpack at byte {reader.Consumed}: a container claims {items} items while {owed} more are owed, but only {remaining} bytes are left.");
+                    $"Malformed msgpack at byte {reader.Consumed}: a container claims {items} items, but only {end - reader.Consumed} bytes are left for them.");
             }
         }
 
