@@ -41,6 +41,20 @@ finally { Stop-DaskClient -Confirm:`$false }
             Remove-Item $newHome -Recurse -Force -ErrorAction Ignore
         }
     }
+
+    It 'holds the cmdlets at the top and what they depend on in Dependencies' {
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $zip = [IO.Compression.ZipFile]::OpenRead((Join-Path $packages "DaskPS.$version.nupkg"))
+        try {
+            $binaries = $zip.Entries.FullName | Where-Object { $_ -like '*.dll' }
+            $binaries | Where-Object { $_ -notlike '*/*' } | Should -Be 'DaskPS.dll'
+            $binaries | Should -Contain 'Dependencies/DaskPS.Core.dll'
+            $binaries | Should -Contain 'Dependencies/MessagePack.dll'
+        }
+        finally {
+            $zip.Dispose()
+        }
+    }
 }
 
 Describe 'The core package' {

@@ -18,7 +18,8 @@ namespace DaskPS.Cmdlets.Scripts
     /// initialization script and modules are applied once per runspace. Output, and any error, warning,
     /// verbose, debug and information messages, travel back with the result.
     /// </summary>
-    public sealed class PowerShellRuntime : ITaskRuntime, IDisposable
+    /// <remarks>Internal: PowerShell lists the module's public types before DaskPS.Core can load (DependencyResolution).</remarks>
+    internal sealed class PowerShellRuntime : ITaskRuntime, IDisposable
     {
         // Runs the task body with $_ (and $PSItem) set to the input object and @args as its arguments. Setting $_
         // in the calling scope costs far less than piping one object through ForEach-Object.

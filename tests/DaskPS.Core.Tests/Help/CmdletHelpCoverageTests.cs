@@ -47,7 +47,7 @@ namespace DaskPS.Core.Tests.Help
             XNamespace maml = "http://schemas.microsoft.com/maml/2004/10";
             XNamespace command = "http://schemas.microsoft.com/maml/dev/command/2004/10";
             XNamespace dev = "http://schemas.microsoft.com/maml/dev/2004/10";
-            string help = Path.Combine(_module.RepoRoot, "out", "DaskPS", "en-US");
+            string help = Path.Combine(_module.ModuleDirectory, "en-US");
             var commands = XDocument.Load(Path.Combine(help, "DaskPS.dll-Help.xml")).Root!.Elements(command + "command")
                 .ToDictionary(c => c.Element(command + "details")!.Element(command + "name")!.Value);
 

@@ -8,8 +8,8 @@ using System.Runtime.InteropServices;
 namespace DaskPS.Core.Tests.Help
 {
     /// <summary>
-    /// The cmdlets of the built module (out/DaskPS/DaskPS.dll) read as metadata, with the PowerShell Standard
-    /// reference assembly: no PowerShell engine is needed or loaded.
+    /// The cmdlets of the built module (out/DaskPS/DaskPS.dll) and what they depend on (out/DaskPS/Dependencies)
+    /// read as metadata, with the PowerShell Standard reference assembly: no PowerShell engine is needed or loaded.
     /// </summary>
     internal sealed class ModuleMetadata : IDisposable
     {
@@ -18,18 +18,26 @@ namespace DaskPS.Core.Tests.Help
         public ModuleMetadata()
         {
             RepoRoot = FindRepoRoot();
-            string module = Path.Combine(RepoRoot, "out", "DaskPS");
+            ModuleDirectory = Path.Combine(RepoRoot, "out", "DaskPS");
+            DependencyDirectory = Path.Combine(ModuleDirectory, "Dependencies");
             string powerShell = typeof(ModuleMetadata).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
                 .Single(a => a.Key == "PowerShellStandardReference").Value!;
-            var paths = Directory.GetFiles(module, "*.dll")
+            var paths = Directory.GetFiles(ModuleDirectory, "*.dll")
+                .Concat(Directory.GetFiles(DependencyDirectory, "*.dll"))
                 .Concat(Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll"))
                 .Append(powerShell);
             _context = new MetadataLoadContext(new PathAssemblyResolver(paths));
-            Cmdlets = _context.LoadFromAssemblyPath(Path.Combine(module, "DaskPS.dll"));
-            Core = _context.LoadFromAssemblyPath(Path.Combine(module, "DaskPS.Core.dll"));
+            Cmdlets = _context.LoadFromAssemblyPath(Path.Combine(ModuleDirectory, "DaskPS.dll"));
+            Core = _context.LoadFromAssemblyPath(Path.Combine(DependencyDirectory, "DaskPS.Core.dll"));
         }
 
         public string RepoRoot { get; }
+
+        /// <summary>out/DaskPS, where PowerShell loads the cmdlets from.</summary>
+        public string ModuleDirectory { get; }
+
+        /// <summary>out/DaskPS/Dependencies, the assemblies the module loads itself.</summary>
+        public string DependencyDirectory { get; }
 
         public Assembly Cmdlets { get; }
 
