@@ -137,6 +137,27 @@ Describe 'Values' {
             Should -Be 'Deserialized.System.Management.Automation.PSCustomObject 3'
     }
 
+    It 'refuses a hashtable that contains itself, as an argument, as input or as a result, with an error naming the depth limit' {
+        $cyclic = @{ name = 'loop' }
+        $cyclic.self = $cyclic
+        $nodes = Submit-DaskTask { $args[0].name } -ArgumentList $cyclic -ErrorVariable refused -ErrorAction SilentlyContinue
+        $nodes | Should -BeNullOrEmpty
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'DaskValueTooDeep,*'
+        $refused[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        "$($refused[0])" | Should -Match '64 levels'
+
+        # One bad input object: the others are still submitted.
+        $results = 1, $cyclic, 3 | Submit-DaskTask { $_ } -ErrorVariable refused -ErrorAction SilentlyContinue | Get-DaskResult
+        $results | Should -Be 1, 3
+        $refused | Should -HaveCount 1
+
+        # A task whose result contains itself fails; the worker lives on and runs the next task.
+        Submit-DaskTask { $h = @{}; $h.self = $h; , $h } | Get-DaskResult -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'DaskTaskFailed,*'
+        "$($failed[0])" | Should -Match '64 levels'
+        Submit-DaskTask { 'still here' } | Get-DaskResult | Should -Be 'still here'
+    }
+
     It 'honours -Depth for nested objects' {
         $directory = [System.IO.DirectoryInfo][IO.Path]::GetTempPath()
         Submit-DaskTask { param($d) $d.Parent.GetType().Name } -ArgumentList $directory -Depth 1 | Get-DaskResult | Should -Be 'String'

@@ -97,7 +97,17 @@ namespace DaskPS.Cmdlets.Commands
         [Parameter]
         public DaskSession? Client { get; set; }
 
-        protected override void ProcessRecord() => _values.Add(PSValueConverter.ToWire(InputObject, Depth));
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                _values.Add(PSValueConverter.ToWire(InputObject, Depth));
+            }
+            catch (DaskValueTooDeepException e)
+            {
+                WriteError(Error(e, "DaskValueTooDeep", ErrorCategory.LimitsExceeded, InputObject));
+            }
+        }
 
         protected override void EndProcessing()
         {

@@ -93,6 +93,12 @@ namespace DaskPS.Cmdlets.Commands
                 ThrowTerminatingError(Error(e, "DaskTaskInvalid", ErrorCategory.InvalidArgument, ScriptBlock));
                 return;
             }
+            catch (DaskValueTooDeepException e)
+            {
+                // This input's task is not submitted; the others still are.
+                WriteError(Error(e, "DaskValueTooDeep", ErrorCategory.LimitsExceeded, InputObject));
+                return;
+            }
 
             _nodes.Add(node);
             // Submitted per input so work starts while the pipeline still produces; the stream batches them.

@@ -14,6 +14,7 @@ using System.Runtime.CompilerServices;
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskCancelledException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskSchedulerLostException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.KeysUnavailableException))]
+[assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskValueTooDeepException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Comm.CommClosedException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Comm.DaskAddressException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Dialects.UnsupportedSchedulerException))]

@@ -14,7 +14,14 @@ namespace DaskPS.Client
     /// </summary>
     public static class PlainValues
     {
-        public static object? ToWire(object? value, Func<object, object> unwrap, Func<object, object?> fallback)
+        /// <summary>How deep a value may nest: the codec's limit, less the levels of the message that carries it.</summary>
+        public const int MaxDepth = 64;
+
+        /// <exception cref="DaskValueTooDeepException">The value nests deeper than <see cref="MaxDepth"/> (a cycle does).</exception>
+        public static object? ToWire(object? value, Func<object, object> unwrap, Func<object, object?> fallback) =>
+            ToWire(value, unwrap, fallback, MaxDepth);
+
+        private static object? ToWire(object? value, Func<object, object> unwrap, Func<object, object?> fallback, int depthLeft)
         {
             if (value is null)
             {
@@ -32,20 +39,22 @@ namespace DaskPS.Client
                     // Dependencies stay as they are: the graph layer turns them into references.
                     return inner;
                 case IDictionary map when StringKeys(map, unwrap):
+                    depthLeft = Descend(depthLeft);
                     var wire = new MsgMap(map.Count);
                     foreach (DictionaryEntry entry in map)
                     {
-                        wire[(string)unwrap(entry.Key)] = ToWire(entry.Value, unwrap, fallback);
+                        wire[(string)unwrap(entry.Key)] = ToWire(entry.Value, unwrap, fallback, depthLeft);
                     }
 
                     return wire;
                 case Array or ArrayList:
                 case IList when inner.GetType().IsGenericType && inner.GetType().GetGenericTypeDefinition() == typeof(List<>):
+                    depthLeft = Descend(depthLeft);
                     var list = (IList)inner;
                     var items = new object?[list.Count];
                     for (int i = 0; i < items.Length; i++)
                     {
-                        items[i] = ToWire(list[i], unwrap, fallback);
+                        items[i] = ToWire(list[i], unwrap, fallback, depthLeft);
                     }
 
                     return items;
@@ -84,6 +93,11 @@ namespace DaskPS.Client
             }
         }
 
+        private static int Descend(int depthLeft) => depthLeft > 0
+            ? depthLeft - 1
+            : throw new DaskValueTooDeepException(
+                $"The value nests more than {MaxDepth} levels deep (does a hashtable or list contain itself?); DaskPS sends values of up to {MaxDepth} levels.");
+
         private static bool StringKeys(IDictionary map, Func<object, object> unwrap)
         {
             foreach (object key in map.Keys)
@@ -96,5 +110,11 @@ namespace DaskPS.Client
 
             return true;
         }
+    }
+
+    /// <summary>A value nests deeper than <see cref="PlainValues.MaxDepth"/> levels, or contains itself.</summary>
+    public sealed class DaskValueTooDeepException : DaskException
+    {
+        public DaskValueTooDeepException(string message) : base(message) { }
     }
 }

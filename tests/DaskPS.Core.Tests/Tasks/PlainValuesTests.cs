@@ -26,6 +26,30 @@ namespace DaskPS.Core.Tests.Tasks
         }
 
         [Fact]
+        public void ACycleIsRefusedNamingTheDepthLimit()
+        {
+            var table = new Hashtable();
+            table["self"] = table;
+            var list = new ArrayList();
+            list.Add(list);
+
+            foreach (object cyclic in new object[] { table, list })
+            {
+                var error = Assert.Throws<DaskValueTooDeepException>(() => ToWire(cyclic));
+                Assert.Contains($"{PlainValues.MaxDepth} levels", error.Message);
+            }
+        }
+
+        [Fact]
+        public void NestingUpToTheLimitTravelsAndOneLevelMoreIsRefused()
+        {
+            static object Nest(int levels) => levels == 1 ? new object?[] { 1L } : new object?[] { Nest(levels - 1) };
+
+            Assert.IsType<object?[]>(ToWire(Nest(PlainValues.MaxDepth)));
+            Assert.Throws<DaskValueTooDeepException>(() => ToWire(Nest(PlainValues.MaxDepth + 1)));
+        }
+
+        [Fact]
         public void OtherObjectsGoThroughTheFallbackWhereTheyStand()
         {
             object?[] wire = Assert.IsType<object?[]>(ToWire(new object?[] { 1L, DateTime.UnixEpoch, new Hashtable { [1] = "int key" } }));
