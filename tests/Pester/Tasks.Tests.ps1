@@ -113,6 +113,15 @@ Describe 'Values' {
         $r[4] | Should -Be 1, 2, 3
     }
 
+    It 'returns a byte array as one byte array, whether the script unrolled it or not' {
+        foreach ($script in { [byte[]]::new(1MB) }, { , [byte[]]::new(1MB) }) {
+            $results = @(Submit-DaskTask $script | Get-DaskResult)
+            $results | Should -HaveCount 1
+            $results[0].GetType() | Should -Be ([byte[]])
+            $results[0].Length | Should -Be 1MB
+        }
+    }
+
     It 'returns hashtables of plain values as hashtables' {
         $result = Submit-DaskTask { @{ a = 1; b = 'two'; c = @(1, 2) } } | Get-DaskResult
         $result | Should -BeOfType [hashtable]

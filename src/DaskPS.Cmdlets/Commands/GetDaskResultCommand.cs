@@ -114,7 +114,10 @@ namespace DaskPS.Cmdlets.Commands
                 value = output.Output;
             }
 
-            WriteObject(PSValueConverter.FromWire(value), enumerateCollection: true);
+            // A task's several outputs come back as an array and are written one by one, as Receive-Job does; a byte
+            // array is one value (as Get-Content -AsByteStream -Raw writes it), never millions of bytes.
+            object? result = PSValueConverter.FromWire(value);
+            WriteObject(result, enumerateCollection: result is object?[]);
         }
 
         private void WriteStreams(TaskOutput output)

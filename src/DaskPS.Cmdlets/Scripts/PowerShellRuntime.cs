@@ -82,7 +82,7 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            object? result = Combine(output.Select(o => PSValueConverter.ToWire(o, _depth)).ToList());
+            object? result = OnlyBytes(output) is byte[] bytes ? bytes : Combine(output.Select(o => PSValueConverter.ToWire(o, _depth)).ToList());
             Dictionary<string, IReadOnlyList<string>> streams = Streams(shell.Streams);
             return streams.Count == 0 ? result : new TaskOutput(result, streams);
         }
@@ -131,6 +131,26 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
                 _pool = pool;
                 return pool;
             }
+        }
+
+        /// <summary>
+        /// A script that outputs a byte array writes its bytes one by one (PowerShell unrolls arrays): they travel as one
+        /// byte array, compact on the wire, rather than an array of single bytes.
+        /// </summary>
+        private static byte[]? OnlyBytes(PSDataCollection<PSObject> output)
+        {
+            if (output.Count < 2 || output.Any(o => o?.BaseObject is not byte))
+            {
+                return null;
+            }
+
+            var bytes = new byte[output.Count];
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                bytes[i] = (byte)output[i].BaseObject;
+            }
+
+            return bytes;
         }
 
         private static object? Combine(List<object?> items) => items.Count switch
