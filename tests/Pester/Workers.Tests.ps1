@@ -188,6 +188,27 @@ Describe 'Start-DaskWorker' {
         Get-Job -Name 'whatif' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
+    It 'gives up fetching from a holder that does not answer when Get-DaskResult -Timeout runs out' -Skip:$IsWindows {
+        $manifest = Get-DaskPSManifest
+        $process = Start-PowerShellProcess '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Start-DaskWorker -Scheduler $($scheduler.Address) -Name frozen -Wait"
+        try {
+            Wait-Until { Get-DaskWorker -Name 'frozen' } -Because 'the worker to register'
+            $node = Submit-DaskTask { 'held' } -Workers (Get-DaskWorker -Name 'frozen').Address
+            Wait-Until { (Get-DaskWorker -Name 'frozen').Keys -contains $node.Key } -Because 'the result to be in memory there'
+            # Paused, the holder keeps its connections open but never answers: only the deadline ends the fetch.
+            & kill -STOP $process.Id
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            Get-DaskResult $node -Timeout '00:00:02' -ErrorVariable late -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+            $late[0].FullyQualifiedErrorId | Should -BeLike 'DaskResultTimeout,*'
+        }
+        finally {
+            & kill -CONT $process.Id
+            if (-not $process.HasExited) { $process.Kill($true) }
+            $process.Dispose()
+        }
+    }
+
     It 'runs one worker in the foreground with -Wait until SIG<Signal> (<Meaning>)' -Skip:$IsWindows -ForEach @(
         @{ Signal = 'INT'; Meaning = 'Ctrl+C' }
         @{ Signal = 'TERM'; Meaning = 'a service manager stopping it' }

@@ -26,7 +26,7 @@ namespace DaskPS.Cmdlets.Commands
         [ValidateNotNull]
         public DaskNode[] Node { get; set; } = null!;
 
-        /// <summary>How long to wait for all results; nodes not done by then write a timeout error.</summary>
+        /// <summary>How long to wait for all results and fetch them; nodes not in hand by then write a timeout error.</summary>
         [Parameter]
         public TimeSpan? Timeout { get; set; }
 
@@ -48,7 +48,12 @@ namespace DaskPS.Cmdlets.Commands
             IReadOnlyList<DaskOutcome> outcomes;
             try
             {
-                outcomes = Await(ct => session.Client.GatherOutcomesAsync(_nodes.Where(n => !TimedOut(session.Client, n)), ct));
+                // The deadline covers fetching too: a holder that does not answer must not outlast -Timeout.
+                outcomes = Await(_ => session.Client.GatherOutcomesAsync(_nodes.Where(n => !TimedOut(session.Client, n)), deadline.Token));
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !Cancellation.IsCancellationRequested)
+            {
+                outcomes = Array.Empty<DaskOutcome>();
             }
             catch (Exception e) when (e is DaskException || e is TimeoutException)
             {
