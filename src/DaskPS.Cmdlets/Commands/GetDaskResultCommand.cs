@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -20,6 +21,7 @@ namespace DaskPS.Cmdlets.Commands
     public sealed class GetDaskResultCommand : DaskCmdlet
     {
         private const int ProgressThreshold = 10;
+        private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(50);
         private readonly List<DaskNode> _nodes = new List<DaskNode>();
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -44,29 +46,12 @@ namespace DaskPS.Cmdlets.Commands
                 deadline.CancelAfter(limit);
             }
 
-            WaitWithProgress(session.Client, deadline.Token);
-            IReadOnlyList<DaskOutcome> outcomes;
-            try
-            {
-                // The deadline covers fetching too: a holder that does not answer must not outlast -Timeout.
-                outcomes = Await(_ => session.Client.GatherOutcomesAsync(_nodes.Where(n => !TimedOut(session.Client, n)), deadline.Token));
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !Cancellation.IsCancellationRequested)
-            {
-                outcomes = Array.Empty<DaskOutcome>();
-            }
-            catch (Exception e) when (e is DaskException || e is TimeoutException)
-            {
-                ThrowTerminatingError(Error(e, "DaskGatherFailed", CategoryOf(e), null));
-                return;
-            }
-
-            var byNode = new Queue<DaskOutcome>(outcomes);
+            Dictionary<DaskNode, DaskOutcome> outcomes = FetchAsTheyFinish(session.Client, deadline.Token);
             foreach (DaskNode node in _nodes)
             {
-                if (byNode.Count > 0 && ReferenceEquals(byNode.Peek().Node, node))
+                if (outcomes.TryGetValue(node, out DaskOutcome? outcome))
                 {
-                    Write(byNode.Dequeue());
+                    Write(outcome);
                 }
                 else
                 {
@@ -75,33 +60,82 @@ namespace DaskPS.Cmdlets.Commands
             }
         }
 
-        private void WaitWithProgress(DaskClient client, CancellationToken cancellationToken)
+        /// <summary>
+        /// Fetches results in batches as their nodes finish, all within the deadline: results done early are in hand
+        /// before it, and a holder that does not answer cannot outlast it. Nodes missing from the answer timed out.
+        /// </summary>
+        private Dictionary<DaskNode, DaskOutcome> FetchAsTheyFinish(DaskClient client, CancellationToken deadline)
         {
-            Task[] waits = _nodes.Select(n => client.WaitAsync(n, cancellationToken)).ToArray();
-            Task all = Task.WhenAll(waits);
-            if (_nodes.Count < ProgressThreshold)
-            {
-                ((IAsyncResult)all).AsyncWaitHandle.WaitOne();
-                return;
-            }
+            DaskNode[] distinct = _nodes.Distinct().ToArray();
+            var finished = new ConcurrentQueue<DaskNode>();
+            // A failed node is finished too (its outcome carries the error); one the deadline cut off is not.
+            Task allWaited = Task.WhenAll(distinct.Select(node => client.WaitAsync(node, deadline).ContinueWith(
+                wait =>
+                {
+                    if (!wait.IsCanceled)
+                    {
+                        finished.Enqueue(node);
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
 
-            var progress = new ProgressRecord(1, "Waiting for Dask results", "starting");
-            while (!all.Wait(TimeSpan.FromMilliseconds(250)))
+            var fetches = new List<Task<IReadOnlyList<DaskOutcome>>>();
+            var progress = distinct.Length >= ProgressThreshold ? new ProgressRecord(1, "Waiting for Dask results", "starting") : null;
+            int done = 0;
+            bool waitedForAll;
+            do
             {
-                int done = waits.Count(w => w.IsCompleted);
-                progress.StatusDescription = $"{done} of {waits.Length} done";
-                progress.PercentComplete = (int)(100.0 * done / waits.Length);
+                // Finished nodes are fetched together every BatchInterval, so many results cost few fetches.
+                waitedForAll = allWaited.Wait(BatchInterval);
+                var batch = new List<DaskNode>();
+                while (finished.TryDequeue(out DaskNode? node))
+                {
+                    batch.Add(node);
+                }
+
+                if (batch.Count > 0)
+                {
+                    fetches.Add(Task.Run(() => client.GatherOutcomesAsync(batch, deadline)));
+                    done += batch.Count;
+                }
+
+                if (progress is not null)
+                {
+                    progress.StatusDescription = $"{done} of {distinct.Length} done";
+                    progress.PercentComplete = (int)(100.0 * done / distinct.Length);
+                    WriteProgress(progress);
+                }
+            }
+            while (!waitedForAll);
+
+            if (progress is not null)
+            {
+                progress.RecordType = ProgressRecordType.Completed;
                 WriteProgress(progress);
             }
 
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
-        }
+            Cancellation.ThrowIfCancellationRequested();
+            var outcomes = new Dictionary<DaskNode, DaskOutcome>();
+            foreach (Task<IReadOnlyList<DaskOutcome>> fetch in fetches)
+            {
+                try
+                {
+                    foreach (DaskOutcome outcome in fetch.GetAwaiter().GetResult())
+                    {
+                        outcomes[outcome.Node] = outcome;
+                    }
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !Cancellation.IsCancellationRequested)
+                {
+                    // The deadline passed while fetching this batch: its nodes time out.
+                }
+                catch (Exception e) when (e is DaskException || e is TimeoutException)
+                {
+                    ThrowTerminatingError(Error(e, "DaskGatherFailed", CategoryOf(e), null));
+                }
+            }
 
-        private bool TimedOut(DaskClient client, DaskNode node)
-        {
-            Task wait = client.WaitAsync(node);
-            return !wait.IsCompleted;
+            return outcomes;
         }
 
         private void Write(DaskOutcome outcome)
