@@ -50,7 +50,7 @@ namespace DaskPS.Cmdlets.Commands
             {
                 outcomes = Await(ct => session.Client.GatherOutcomesAsync(_nodes.Where(n => !TimedOut(session.Client, n)), ct));
             }
-            catch (Exception e) when (e is DaskException || e is TimeoutException)
+            catch (DaskException e)
             {
                 ThrowTerminatingError(Error(e, "DaskGatherFailed", CategoryOf(e), null));
                 return;
@@ -65,7 +65,7 @@ namespace DaskPS.Cmdlets.Commands
                 }
                 else
                 {
-                    WriteError(Error(new TimeoutException($"No result for '{node.Key}' within {Timeout}."), "DaskResultTimeout", ErrorCategory.OperationTimeout, node));
+                    WriteError(Error(new DaskTimeoutException($"No result for '{node.Key}' within {Timeout}."), "DaskResultTimeout", ErrorCategory.OperationTimeout, node));
                 }
             }
         }

@@ -357,7 +357,7 @@ namespace DaskPS.Client
                 await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
             }
 
-            throw new TimeoutException($"The scheduler at {SchedulerAddress} has {seen} of the {count} workers asked for after {timeout.TotalSeconds:0.#} s.");
+            throw new DaskTimeoutException($"The scheduler at {SchedulerAddress} has {seen} of the {count} workers asked for after {timeout.TotalSeconds:0.#} s.");
         }
 
         /// <summary>Drops everything this client computed or scattered (the scheduler tells the workers).</summary>
@@ -389,7 +389,7 @@ namespace DaskPS.Client
                     await _stream.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is CommClosedException || e is TimeoutException)
+            catch (Exception e) when (e is CommClosedException || e is DaskTimeoutException)
             {
                 _log.Debug($"close: {e.Message}");
             }
@@ -544,7 +544,7 @@ namespace DaskPS.Client
             {
                 await Scheduler.CallAsync("retry", new (string, object?)[] { ("keys", new object?[] { key }), ("client", Id) }).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is DaskException || e is TimeoutException)
+            catch (DaskException)
             {
                 Finish(key, error);
             }
@@ -673,7 +673,7 @@ namespace DaskPS.Client
                         }
                     }
                 }
-                catch (Exception e) when (e is DaskException || e is TimeoutException)
+                catch (DaskException e)
                 {
                     _log.Debug($"direct gather from {group.Key} failed ({e.Message}); asking the scheduler");
                 }

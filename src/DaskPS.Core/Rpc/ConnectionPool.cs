@@ -211,7 +211,7 @@ namespace DaskPS.Rpc
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"'{op}' on {address} got no reply within {timeout!.Value.TotalSeconds:0.###} s.");
+                throw new DaskTimeoutException($"'{op}' on {address} got no reply within {timeout!.Value.TotalSeconds:0.###} s.");
             }
             finally
             {

@@ -55,7 +55,7 @@ namespace DaskPS.Rpc
         {
             ArgumentException => "ValueError",
             System.Collections.Generic.KeyNotFoundException => "KeyError",
-            TimeoutException => "TimeoutError",
+            DaskTimeoutException => "TimeoutError",
             NotSupportedException => "NotImplementedError",
             _ => error.GetType().Name,
         };

@@ -142,7 +142,7 @@ namespace DaskPS.Worker
                         }
                     }
                 }
-                catch (Exception e) when (e is DaskException || e is TimeoutException)
+                catch (DaskException)
                 {
                     failed.AddRange(group.Select(entry => (object?)entry.Key));
                 }
@@ -310,7 +310,7 @@ namespace DaskPS.Worker
                 {
                     busy = true;
                 }
-                catch (Exception e) when (e is DaskException || e is TimeoutException || e is OperationCanceledException)
+                catch (Exception e) when (e is DaskException || e is OperationCanceledException)
                 {
                     _log.Debug($"Worker '{Name}': fetching {batch.Count} keys from {peer} failed: {e.Message}");
                 }

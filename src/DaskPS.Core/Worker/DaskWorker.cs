@@ -283,7 +283,7 @@ namespace DaskPS.Worker
                     _heartbeatInterval = Seconds((reply as MsgMap)?.Get("heartbeat-interval"), _heartbeatInterval);
                 }
             }
-            catch (Exception e) when (e is OperationCanceledException || e is DaskException || e is TimeoutException)
+            catch (Exception e) when (e is OperationCanceledException || e is DaskException)
             {
                 // Stopping, or the scheduler is gone (the stream loop reports that).
             }
@@ -307,7 +307,7 @@ namespace DaskPS.Worker
                     await _stream.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is CommClosedException || e is TimeoutException)
+            catch (Exception e) when (e is CommClosedException || e is DaskTimeoutException)
             {
                 _log.Debug($"Worker '{Name}': {e.Message}");
             }
