@@ -10,6 +10,7 @@ using DaskPS.Internal;
 using DaskPS.Diagnostics;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 using DaskPS.Rpc;
 using DaskPS.Tasks;
 
@@ -664,10 +665,11 @@ namespace DaskPS.Client
             {
                 try
                 {
-                    MsgMap data = await GetDataAsync(group.Key, group.ToArray(), cancellationToken).ConfigureAwait(false);
+                    var request = new GetDataRequest(group.ToArray<object?>(), who: null, mayRefuse: false);
+                    GetDataReply reply = await DataExchange.RequestAsync(_pool, group.Key, request, cancellationToken).ConfigureAwait(false);
                     lock (payloads)
                     {
-                        foreach (KeyValuePair<object, object?> entry in data)
+                        foreach (KeyValuePair<object, object?> entry in reply.Data)
                         {
                             payloads[(string)entry.Key] = entry.Value;
                         }
@@ -694,7 +696,7 @@ namespace DaskPS.Client
 
             if (missing.Length > 0)
             {
-                var reply = await Scheduler.CallAsync("gather", new (string, object?)[] { ("keys", missing.Cast<object?>().ToArray()), ("serializers", GatherSerializers) }, cancellationToken).ConfigureAwait(false) as MsgMap;
+                var reply = await Scheduler.CallAsync("gather", new (string, object?)[] { ("keys", missing.Cast<object?>().ToArray()), ("serializers", GetDataRequest.Serializers) }, cancellationToken).ConfigureAwait(false) as MsgMap;
                 if (reply?.Get("status") is not "OK" || reply.Get("data") is not MsgMap data)
                 {
                     throw new KeysUnavailableException($"The scheduler could not gather {string.Join(", ", missing)}: {Describe(reply)}");
@@ -718,39 +720,6 @@ namespace DaskPS.Client
             }
 
             return values;
-        }
-
-        /// <summary>Ask Python workers for msgpack first so plain values are readable; anything else comes as it is.</summary>
-        private static readonly object?[] GatherSerializers = { "msgpack", "dask", "pickle", "error" };
-
-        private async Task<MsgMap> GetDataAsync(string worker, IReadOnlyList<string> keys, CancellationToken cancellationToken)
-        {
-            DaskComm comm = await _pool.AcquireAsync(worker, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await comm.WriteAsync(new MsgMap()
-                    .With("op", "get_data")
-                    .With("keys", keys.Cast<object?>().ToArray())
-                    .With("who", null)
-                    .With("max_connections", false)
-                    .With("serializers", GatherSerializers)
-                    .With("reply", true), cancellationToken).ConfigureAwait(false);
-                object? reply = RemoteErrors.ThrowIfError(await comm.ReadAsync(cancellationToken).ConfigureAwait(false), worker, "get_data");
-                if (reply is not MsgMap map || map.Get("status") is not "OK" || map.Get("data") is not MsgMap data)
-                {
-                    throw new DaskException($"{worker} answered get_data with {Describe(reply)}");
-                }
-
-                // The worker holds the connection until it hears this.
-                await comm.WriteAsync("OK", cancellationToken).ConfigureAwait(false);
-                _pool.Release(worker, comm);
-                return data;
-            }
-            catch
-            {
-                _pool.Discard(comm);
-                throw;
-            }
         }
 
         private async Task HeartbeatLoopAsync()

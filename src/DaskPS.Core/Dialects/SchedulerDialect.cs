@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using DaskPS.Client;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 
 namespace DaskPS.Dialects
 {
@@ -58,11 +59,47 @@ namespace DaskPS.Dialects
         /// </summary>
         public abstract void CompleteRegistration(MsgMap registration);
 
-        /// <summary>Reads the task a compute-task message carries (its run_spec) as a DaskPS task.</summary>
-        public abstract Tasks.TaskSpec DecodeTask(MsgMap computeTask);
+        /// <summary>Decodes a compute-task; its run_spec is read only when the task runs.</summary>
+        public abstract ComputeTask DecodeComputeTask(MsgMap message);
 
-        /// <summary>Adds release-specific fields to a task-finished or task-erred report (e.g. echoing run_id).</summary>
-        public abstract void CompleteTaskReport(MsgMap report, MsgMap computeTask);
+        /// <summary>The task-finished message for <paramref name="report"/>.</summary>
+        public MsgMap Encode(TaskFinished report) => CompleteTaskReport(new MsgMap(12)
+            .With("op", "task-finished")
+            .With("key", report.Task.Key)
+            .With("stimulus_id", report.StimulusId)
+            .With("status", "OK")
+            .With("nbytes", report.Size)
+            .With("typename", report.TypeName)
+            .With("type", null)
+            .With("metadata", new MsgMap())
+            .With("thread", report.Thread)
+            .With("startstops", StartStops(report)), report.Task);
+
+        /// <summary>The task-erred message for <paramref name="report"/>.</summary>
+        public MsgMap Encode(TaskErred report) => CompleteTaskReport(new MsgMap(12)
+            .With("op", "task-erred")
+            .With("key", report.Task.Key)
+            .With("stimulus_id", report.StimulusId)
+            .With("status", "error")
+            // Plain strings: Python clients make Exception(str) of them; bytes would be unpickled.
+            .With("exception", $"{report.ErrorType}: {report.Message}")
+            .With("traceback", report.Traceback)
+            .With("exception_text", $"{report.ErrorType}('{report.Message}')")
+            .With("traceback_text", report.Traceback ?? string.Empty)
+            .With("thread", report.Thread)
+            .With("startstops", StartStops(report)), report.Task);
+
+        public MsgMap Encode(StealResponse response) => new MsgMap(4)
+            .With("op", "steal-response")
+            .With("key", response.Key)
+            .With("state", response.State)
+            .With("stimulus_id", response.StimulusId);
+
+        /// <summary>Adds release-specific fields to a task-finished or task-erred message (e.g. echoing run_id).</summary>
+        protected abstract MsgMap CompleteTaskReport(MsgMap report, ComputeTask task);
+
+        private static object?[] StartStops(TaskReport report) =>
+            new object?[] { new MsgMap(3).With("action", "compute").With("start", report.Start).With("stop", report.Stop) };
     }
 
     /// <summary>The scheduler's release is not one DaskPS speaks.</summary>

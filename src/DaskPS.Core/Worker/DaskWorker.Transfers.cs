@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using DaskPS.Comm;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 using DaskPS.Rpc;
 
 namespace DaskPS.Worker
@@ -17,9 +18,6 @@ namespace DaskPS.Worker
     public sealed partial class DaskWorker
     {
         private const int KeysPerTransfer = 100;
-
-        /// <summary>Python workers serialize with the first of these that works; plain values come as msgpack.</summary>
-        private static readonly object?[] FetchSerializers = { "msgpack", "dask", "pickle", "error" };
 
         private readonly Dictionary<object, Fetch> _fetches = new Dictionary<object, Fetch>(MsgKeyComparer.Instance);
         private readonly Dictionary<string, Queue<object>> _peerQueues = new Dictionary<string, Queue<object>>(StringComparer.Ordinal);
@@ -40,7 +38,7 @@ namespace DaskPS.Worker
             {
                 lock (_gate)
                 {
-                    foreach (object? key in KeyList(request.Get("keys")))
+                    foreach (object? key in KeyLists.Of(request.Get("keys")))
                     {
                         if (key is not null)
                         {
@@ -55,20 +53,14 @@ namespace DaskPS.Worker
         }
 
         /// <summary>Serves values; the requester's "OK" must arrive before the connection takes another request.</summary>
-        private async ValueTask<object?> GetDataAsync(DaskComm comm, MsgMap request, CancellationToken cancellationToken)
+        private async ValueTask<object?> GetDataAsync(DaskComm comm, MsgMap message, CancellationToken cancellationToken)
         {
-            // The scheduler passes max_connections: false and must never be told "busy".
-            bool mayRefuse = request.Get("max_connections") is not false;
-            if (Interlocked.Increment(ref _incomingTransfers) > _options.MaxIncomingTransfers && mayRefuse)
-            {
-                Interlocked.Decrement(ref _incomingTransfers);
-                return new MsgMap().With("status", "busy");
-            }
-
+            GetDataRequest request = GetDataRequest.FromMap(message);
+            bool busy = Interlocked.Increment(ref _incomingTransfers) > _options.MaxIncomingTransfers && request.MayRefuse;
             try
             {
                 var data = new MsgMap();
-                foreach (object? key in KeyList(request.Get("keys")))
+                foreach (object? key in busy ? Array.Empty<object?>() : request.Keys)
                 {
                     if (key is not null && _data.Payload(key) is SerializedPayload payload)
                     {
@@ -76,15 +68,7 @@ namespace DaskPS.Worker
                     }
                 }
 
-                await comm.WriteAsync(new MsgMap().With("status", "OK").With("data", data), cancellationToken).ConfigureAwait(false);
-                using var ack = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                ack.CancelAfter(_options.Comm.HandshakeTimeout);
-                object? answer = await comm.ReadAsync(ack.Token).ConfigureAwait(false);
-                if (answer is not "OK")
-                {
-                    throw new DaskProtocolException($"{comm.PeerAddress} answered get_data with {answer ?? "nil"} instead of \"OK\".");
-                }
-
+                await DataExchange.ServeAsync(comm, busy ? GetDataReply.Busy : new GetDataReply(data), _options.Comm.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
                 return DaskServer.AlreadyReplied;
             }
             finally
@@ -121,11 +105,11 @@ namespace DaskPS.Worker
             var failed = new List<object?>();
             foreach (IGrouping<string, KeyValuePair<object, object?>> group in whoHas
                 .Where(e => !_data.Contains(e.Key))
-                .GroupBy(e => KeyList(e.Value).OfType<string>().FirstOrDefault() ?? string.Empty))
+                .GroupBy(e => KeyLists.Of(e.Value).OfType<string>().FirstOrDefault() ?? string.Empty))
             {
                 try
                 {
-                    MsgMap data = await FetchFromAsync(group.Key, group.Select(e => (object?)e.Key).ToArray(), cancellationToken).ConfigureAwait(false);
+                    IReadOnlyDictionary<object, object?> data = (await FetchFromAsync(group.Key, group.Select(e => (object?)e.Key).ToArray(), cancellationToken).ConfigureAwait(false)).Data;
                     lock (_gate)
                     {
                         foreach (KeyValuePair<object, object?> entry in group)
@@ -159,7 +143,7 @@ namespace DaskPS.Worker
             var kept = new List<object?>();
             lock (_gate)
             {
-                foreach (object? key in KeyList(keys))
+                foreach (object? key in KeyLists.Of(keys))
                 {
                     if (key is null)
                     {
@@ -193,7 +177,7 @@ namespace DaskPS.Worker
                 {
                     if (!_data.Contains(entry.Key))
                     {
-                        RequestFetch(entry.Key, KeyList(entry.Value).OfType<string>(), forReplica: true);
+                        RequestFetch(entry.Key, KeyLists.Of(entry.Value).OfType<string>(), forReplica: true);
                     }
                 }
             }
@@ -209,7 +193,7 @@ namespace DaskPS.Worker
                 {
                     if (_fetches.TryGetValue(entry.Key, out Fetch? fetch))
                     {
-                        fetch.Holders = KeyList(entry.Value).OfType<string>().Where(h => h != Address).ToList();
+                        fetch.Holders = KeyLists.Of(entry.Value).OfType<string>().Where(h => h != Address).ToList();
                         fetch.Tried.Clear();
                         fetch.AwaitingHolders = false;
                         Schedule(fetch);
@@ -300,15 +284,13 @@ namespace DaskPS.Worker
                     }
                 }
 
-                MsgMap? data = null;
+                IReadOnlyDictionary<object, object?>? data = null;
                 bool busy = false;
                 try
                 {
-                    data = await FetchFromAsync(peer, batch.Cast<object?>().ToArray(), _stopping.Token).ConfigureAwait(false);
-                }
-                catch (PeerBusyException)
-                {
-                    busy = true;
+                    GetDataReply reply = await FetchFromAsync(peer, batch.Cast<object?>().ToArray(), _stopping.Token).ConfigureAwait(false);
+                    busy = reply.IsBusy;
+                    data = reply.Data;
                 }
                 catch (Exception e) when (e is DaskException || e is OperationCanceledException)
                 {
@@ -358,41 +340,8 @@ namespace DaskPS.Worker
             }
         }
 
-        /// <summary>One get_data exchange with a peer, "OK" included; a busy peer raises <see cref="PeerBusyException"/>.</summary>
-        private async Task<MsgMap> FetchFromAsync(string peer, object?[] keys, CancellationToken cancellationToken)
-        {
-            DaskComm comm = await _pool.AcquireAsync(peer, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await comm.WriteAsync(new MsgMap()
-                    .With("op", "get_data")
-                    .With("keys", keys)
-                    .With("who", Address)
-                    .With("max_connections", null)
-                    .With("serializers", FetchSerializers)
-                    .With("reply", true), cancellationToken).ConfigureAwait(false);
-                object? reply = RemoteErrors.ThrowIfError(await comm.ReadAsync(cancellationToken).ConfigureAwait(false), peer, "get_data");
-                if (reply is MsgMap busy && busy.Get("status") is "busy")
-                {
-                    _pool.Release(peer, comm);
-                    throw new PeerBusyException();
-                }
-
-                if (reply is not MsgMap answer || answer.Get("status") is not "OK" || answer.Get("data") is not MsgMap data)
-                {
-                    throw new DaskProtocolException($"{peer} answered get_data with {reply ?? "nil"}.");
-                }
-
-                await comm.WriteAsync("OK", cancellationToken).ConfigureAwait(false);
-                _pool.Release(peer, comm);
-                return data;
-            }
-            catch (Exception e) when (e is not PeerBusyException)
-            {
-                _pool.Discard(comm);
-                throw;
-            }
-        }
+        private Task<GetDataReply> FetchFromAsync(string peer, object?[] keys, CancellationToken cancellationToken) =>
+            DataExchange.RequestAsync(_pool, peer, new GetDataRequest(keys, Address, mayRefuse: true), cancellationToken);
 
         private sealed class Fetch
         {
@@ -413,11 +362,6 @@ namespace DaskPS.Worker
             public bool ForReplica { get; set; }
 
             public bool AwaitingHolders { get; set; }
-        }
-
-        private sealed class PeerBusyException : DaskException
-        {
-            public PeerBusyException() : base("The peer is busy.") { }
         }
     }
 }

@@ -216,7 +216,7 @@ namespace DaskPS.Worker
             switch (message.Get("op") as string)
             {
                 case "compute-task":
-                    OnComputeTask(message);
+                    OnComputeTask(_dialect.DecodeComputeTask(message));
                     break;
                 case "free-keys":
                     FreeKeys(message.Get("keys"), message.Get("stimulus_id") as string);
@@ -334,14 +334,6 @@ namespace DaskPS.Worker
                 _completion.TrySetException(failure);
             }
         }
-
-        private static object?[] KeyList(object? keys) => keys switch
-        {
-            object?[] array => array,
-            PySet set => set.Items.ToArray(),
-            null => Array.Empty<object?>(),
-            _ => new[] { keys },
-        };
 
         private static TimeSpan Seconds(object? value, TimeSpan fallback) => value switch
         {
