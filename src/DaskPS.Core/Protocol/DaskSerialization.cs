@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using DaskPS.Protocol.MessagePack;
@@ -86,17 +85,19 @@ namespace DaskPS.Protocol
             return header;
         }
 
-        /// <summary>The bytes of a payload made by <see cref="BytesAsSplitFrames"/>, without copying them; null for any other payload.</summary>
-        private static byte[]? SplitBytes(SerializedPayload payload)
+        /// <summary>
+        /// The bytes of a payload made by <see cref="BytesAsSplitFrames"/>, once its frames are decompressed, without
+        /// copying them; null for any other payload.
+        /// </summary>
+        private static byte[]? SplitBytes(MsgMap header, IReadOnlyList<ReadOnlyMemory<byte>> frames)
         {
-            if (payload.Frames.Count != 2 || payload.Header.Get("compression") is object?[] { Length: > 0 } compression && compression.Any(c => c is not null)
-                || payload.Header.Get("split-num-sub-frames") is not object?[] { Length: 1 } counts || counts[0] is not 2L
-                || !MemoryMarshal.TryGetArray(payload.Frames[1], out ArraySegment<byte> body) || body.Offset != 0 || body.Count != body.Array!.Length)
+            if (frames.Count != 2 || header.Get("split-num-sub-frames") is not object?[] { Length: 1 } counts || counts[0] is not 2L
+                || !MemoryMarshal.TryGetArray(frames[1], out ArraySegment<byte> body) || body.Offset != 0 || body.Count != body.Array!.Length)
             {
                 return null;
             }
 
-            return BinHeaderLength(payload.Frames[0].Span) == body.Count ? body.Array : null;
+            return BinHeaderLength(frames[0].Span) == body.Count ? body.Array : null;
         }
 
         /// <summary>The length a frame that is exactly one bin header announces; -1 for any other frame.</summary>
@@ -114,13 +115,13 @@ namespace DaskPS.Protocol
         /// </summary>
         public static object? FromPayload(SerializedPayload payload, int maxBytes = int.MaxValue)
         {
-            if (payload.Serializer == "msgpack" && SplitBytes(payload) is byte[] bytes)
+            IReadOnlyList<ReadOnlyMemory<byte>> frames = Decompress(payload.Header, payload.Frames, maxBytes);
+            if (payload.Serializer == "msgpack" && SplitBytes(payload.Header, frames) is byte[] bytes)
             {
                 return bytes;
             }
 
-            IReadOnlyList<ReadOnlyMemory<byte>> frames = Expand(payload.Header, payload.Frames, maxBytes);
-            return Decode(payload.Header, frames, payload, maxBytes);
+            return Decode(payload.Header, MergeSplitFrames(payload.Header, frames, maxBytes), payload, maxBytes);
         }
 
         /// <summary>The uncompressed size of a payload's data, as dask counts nbytes.</summary>
@@ -214,50 +215,54 @@ namespace DaskPS.Protocol
             return map;
         }
 
-        /// <summary>Decompresses each frame, then joins split frames (dask cuts before it compresses).</summary>
-        private static IReadOnlyList<ReadOnlyMemory<byte>> Expand(MsgMap header, IReadOnlyList<ReadOnlyMemory<byte>> frames, int maxBytes)
+        /// <summary>Decompresses each frame; split frames are joined after that, as dask cuts them before it compresses.</summary>
+        private static IReadOnlyList<ReadOnlyMemory<byte>> Decompress(MsgMap header, IReadOnlyList<ReadOnlyMemory<byte>> frames, int maxBytes)
         {
-            IReadOnlyList<ReadOnlyMemory<byte>> result = frames;
-            if (header.Get("compression") is object?[] compression)
+            if (header.Get("compression") is not object?[] compression)
             {
-                var decompressed = new ReadOnlyMemory<byte>[frames.Count];
-                for (int i = 0; i < frames.Count; i++)
-                {
-                    object? algorithm = i < compression.Length ? compression[i] : null;
-                    decompressed[i] = algorithm switch
-                    {
-                        null => frames[i],
-                        "lz4" => Lz4Block.Decompress(frames[i].Span, maxBytes),
-                        _ => throw new DaskProtocolException($"Frame {i} is compressed with '{algorithm}'; DaskPS reads only lz4."),
-                    };
-                }
-
-                result = decompressed;
+                return frames;
             }
 
-            if (header.Get("split-num-sub-frames") is object?[] counts && header.Get("split-offsets") is object?[] offsets && counts.Length == offsets.Length)
+            var decompressed = new ReadOnlyMemory<byte>[frames.Count];
+            for (int i = 0; i < frames.Count; i++)
             {
-                var joined = new ReadOnlyMemory<byte>[counts.Length];
-                for (int j = 0; j < counts.Length; j++)
+                object? algorithm = i < compression.Length ? compression[i] : null;
+                decompressed[i] = algorithm switch
                 {
-                    if (counts[j] is not long count || offsets[j] is not long offset || count < 0 || offset < 0 || offset + count > result.Count)
-                    {
-                        throw new DaskProtocolException($"Split frame {j} points outside the payload's {result.Count} frames.");
-                    }
-
-                    var parts = new ReadOnlyMemory<byte>[count];
-                    for (int k = 0; k < count; k++)
-                    {
-                        parts[k] = result[(int)offset + k];
-                    }
-
-                    joined[j] = count == 1 ? parts[0] : Join(parts, maxBytes);
-                }
-
-                result = joined;
+                    null => frames[i],
+                    "lz4" => Lz4Block.Decompress(frames[i].Span, maxBytes),
+                    _ => throw new DaskProtocolException($"Frame {i} is compressed with '{algorithm}'; DaskPS reads only lz4."),
+                };
             }
 
-            return result;
+            return decompressed;
+        }
+
+        private static IReadOnlyList<ReadOnlyMemory<byte>> MergeSplitFrames(MsgMap header, IReadOnlyList<ReadOnlyMemory<byte>> frames, int maxBytes)
+        {
+            if (header.Get("split-num-sub-frames") is not object?[] counts || header.Get("split-offsets") is not object?[] offsets || counts.Length != offsets.Length)
+            {
+                return frames;
+            }
+
+            var joined = new ReadOnlyMemory<byte>[counts.Length];
+            for (int j = 0; j < counts.Length; j++)
+            {
+                if (counts[j] is not long count || offsets[j] is not long offset || count < 0 || offset < 0 || offset + count > frames.Count)
+                {
+                    throw new DaskProtocolException($"Split frame {j} points outside the payload's {frames.Count} frames.");
+                }
+
+                var parts = new ReadOnlyMemory<byte>[count];
+                for (int k = 0; k < count; k++)
+                {
+                    parts[k] = frames[(int)offset + k];
+                }
+
+                joined[j] = count == 1 ? parts[0] : Join(parts, maxBytes);
+            }
+
+            return joined;
         }
 
         private static ReadOnlyMemory<byte> Join(IReadOnlyList<ReadOnlyMemory<byte>> frames, int maxBytes)
