@@ -65,7 +65,7 @@ namespace DaskPS.Dialects
                 .With("stimulus_id", stimulusId);
         }
 
-        public override void CompleteRegistration(MsgMap registration)
+        protected override void CompleteRegistration(MsgMap registration)
         {
             // 2022.12 still takes a reconnecting worker's holdings; a new worker has none.
             registration["keys"] = System.Array.Empty<object?>();
@@ -74,7 +74,7 @@ namespace DaskPS.Dialects
         }
 
         public override ComputeTask DecodeComputeTask(MsgMap message) =>
-            new ComputeTask(message.Get("key"), WireFields.Priority(message.Get("priority")), WireFields.WhoHas(message.Get("who_has")), runId: null, () =>
+            new ComputeTask(message.Get("key"), WireFields.Priority(message.Get("priority")), WireFields.WhoHas(message.Get("who_has")), RunId: null, () =>
             {
                 // Python clients' tasks arrive as pickled function/args with no run_spec: not ours to run.
                 if (message.Get("function") is not null)

@@ -81,7 +81,7 @@ namespace DaskPS.Dialects
                 .With("stimulus_id", stimulusId);
         }
 
-        public override void CompleteRegistration(MsgMap registration)
+        protected override void CompleteRegistration(MsgMap registration)
         {
             // Nothing to add: 2024.12's handler takes exactly the common fields.
         }

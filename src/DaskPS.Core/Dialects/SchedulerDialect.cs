@@ -53,11 +53,64 @@ namespace DaskPS.Dialects
         /// <summary>The stream message that submits <paramref name="nodes"/> (dependencies first) for client <paramref name="clientId"/>.</summary>
         public abstract MsgMap UpdateGraph(string clientId, IReadOnlyList<DaskNode> nodes, string stimulusId);
 
-        /// <summary>
-        /// Adds what this release requires of a worker's registration to the fields every release takes
-        /// (the scheduler's handler is strict: a missing or unknown field fails the registration).
-        /// </summary>
-        public abstract void CompleteRegistration(MsgMap registration);
+        /// <summary>The register-worker message, mirroring the scheduler's <paramref name="versions"/> so Python clients see no mismatch.</summary>
+        public MsgMap Encode(RegisterWorker worker, MsgMap versions, long managedBytes, double now)
+        {
+            var resources = new MsgMap(worker.Resources.Count);
+            foreach (KeyValuePair<string, double> pair in worker.Resources)
+            {
+                resources[pair.Key] = pair.Value;
+            }
+
+            var registration = new MsgMap(24)
+                .With("op", "register-worker")
+                .With("reply", false)
+                .With("address", worker.Address)
+                .With("status", "running")
+                .With("server_id", worker.ServerId)
+                .With("stimulus_id", worker.StimulusId)
+                .With("nthreads", (long)worker.Slots)
+                .With("name", worker.Name)
+                .With("now", now)
+                .With("resources", resources)
+                .With("memory_limit", worker.MemoryLimit)
+                .With("local_directory", System.IO.Path.GetTempPath())
+                .With("services", new MsgMap())
+                .With("nanny", null)
+                .With("pid", (long)worker.Pid)
+                .With("extra", new MsgMap())
+                .With("versions", versions)
+                .With("metrics", WorkerMetrics.Encode(managedBytes, now));
+            CompleteRegistration(registration);
+            return registration;
+        }
+
+        /// <summary>Decodes one message of a worker's stream.</summary>
+        public object DecodeWorkerMessage(MsgMap message) => message.Get("op") switch
+        {
+            "compute-task" => DecodeComputeTask(message),
+            "free-keys" => new FreeKeys(KeyLists.Of(message.Get("keys"))),
+            "remove-replicas" => new RemoveReplicas(KeyLists.Of(message.Get("keys")), message.Get("stimulus_id") as string),
+            "acquire-replicas" => new AcquireReplicas(WireFields.WhoHas(message.Get("who_has"))),
+            "refresh-who-has" => new RefreshWhoHas(WireFields.WhoHas(message.Get("who_has"))),
+            "steal-request" => new StealRequest(message.Get("key"), message.Get("stimulus_id")),
+            "worker-status-change" => new WorkerStatusChange(message.Get("status") as string),
+            "close" => new CloseWorker(message.Get("reason")),
+            var op => new UnknownMessage(op),
+        };
+
+        /// <summary>Decodes one message of a client's stream.</summary>
+        public object DecodeClientMessage(MsgMap message) => (message.Get("op"), message.Get("key")) switch
+        {
+            ("key-in-memory", string key) => new KeyReport(key, KeyEvent.InMemory),
+            ("task-erred", string key) => new KeyErred(key, message.Get("exception"), message.Get("traceback")),
+            ("cancelled-key", string key) => new KeyReport(key, KeyEvent.Cancelled),
+            ("lost-data" or "task-retried", string key) => new KeyReport(key, KeyEvent.Reopened),
+            ("restart", _) => SchedulerRestarted.Instance,
+            ("stream-closed", _) => StreamClosed.Instance,
+            ("error", _) => new SchedulerError(message.Get("message")?.ToString() ?? WireFields.Describe(message)),
+            (var op, _) => new UnknownMessage(op),
+        };
 
         /// <summary>Decodes a compute-task; its run_spec is read only when the task runs.</summary>
         public abstract ComputeTask DecodeComputeTask(MsgMap message);
@@ -94,6 +147,12 @@ namespace DaskPS.Dialects
             .With("key", response.Key)
             .With("state", response.State)
             .With("stimulus_id", response.StimulusId);
+
+        /// <summary>
+        /// Adds what this release requires of a worker's registration to the fields every release takes
+        /// (the scheduler's handler is strict: a missing or unknown field fails the registration).
+        /// </summary>
+        protected abstract void CompleteRegistration(MsgMap registration);
 
         /// <summary>Adds release-specific fields to a task-finished or task-erred message (e.g. echoing run_id).</summary>
         protected abstract MsgMap CompleteTaskReport(MsgMap report, ComputeTask task);

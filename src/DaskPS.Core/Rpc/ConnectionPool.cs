@@ -30,16 +30,13 @@ namespace DaskPS.Rpc
                 throw new ArgumentOutOfRangeException(nameof(limit), limit, "A connection pool needs room for at least one comm.");
             }
 
-            Limit = limit;
             Options = options ?? CommOptions.Default;
             _slots = new SemaphoreSlim(limit, limit);
         }
 
-        public int Limit { get; }
-
         public CommOptions Options { get; }
 
-        public int Open
+        internal int Open
         {
             get
             {
@@ -56,7 +53,7 @@ namespace DaskPS.Rpc
             }
         }
 
-        public int Active
+        internal int Active
         {
             get
             {
@@ -177,8 +174,8 @@ namespace DaskPS.Rpc
             }
         }
 
-        /// <summary>Closes every idle comm (the seed's collect_comms), leaving those in use alone.</summary>
-        public int CollectIdle()
+        /// <summary>Closes every idle comm, leaving those in use alone.</summary>
+        internal int CollectIdle()
         {
             int closed = 0;
             while (CloseOneIdle())

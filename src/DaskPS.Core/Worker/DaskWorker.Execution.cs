@@ -165,7 +165,7 @@ namespace DaskPS.Worker
 
         private void ReportFinished(WorkerTask task, long size, string typeName, double start, double stop)
         {
-            Send(_dialect.Encode(new TaskFinished(task.Message, size, typeName, start, stop, Stimulus("task-finished"))));
+            Send(Dialect.Encode(new TaskFinished(task.Message, size, typeName, start, stop, Stimulus("task-finished"))));
             if (_log.IsEnabled(Diagnostics.DaskLogLevel.Debug))
             {
                 _log.Debug($"Worker '{Name}': task-finished '{task.Key}'");
@@ -180,14 +180,14 @@ namespace DaskPS.Worker
                 _ => (failure.GetType().FullName ?? failure.GetType().Name, failure.Message, failure.StackTrace),
             };
             _log.Info($"Worker '{Name}': task '{task.Key}' failed: {type}: {message}");
-            Send(_dialect.Encode(new TaskErred(task.Message, type, message, traceback, start, stop, Stimulus("task-erred"))));
+            Send(Dialect.Encode(new TaskErred(task.Message, type, message, traceback, start, stop, Stimulus("task-erred"))));
         }
 
-        private void FreeKeys(object? keys, string? stimulusId)
+        private void Free(IReadOnlyList<object?> keys)
         {
             lock (_gate)
             {
-                foreach (object? key in KeyLists.Of(keys))
+                foreach (object? key in keys)
                 {
                     if (key is null)
                     {
@@ -220,9 +220,9 @@ namespace DaskPS.Worker
             }
         }
 
-        private void OnStealRequest(MsgMap message)
+        private void OnStealRequest(StealRequest message)
         {
-            object? key = message.Get("key");
+            object? key = message.Key;
             string? state;
             lock (_gate)
             {
@@ -247,7 +247,7 @@ namespace DaskPS.Worker
                 }
             }
 
-            Send(_dialect.Encode(new StealResponse(key, state, message.Get("stimulus_id"))));
+            Send(Dialect.Encode(new StealResponse(key, state, message.StimulusId)));
         }
 
         /// <summary>A dependency arrived: tasks waiting only for it become ready. Caller holds the lock.</summary>
@@ -293,7 +293,7 @@ namespace DaskPS.Worker
         {
             try
             {
-                _stream.Send(message);
+                _link!.Send(message);
             }
             catch (Comm.CommClosedException)
             {

@@ -27,18 +27,18 @@ namespace DaskPS.Worker
         private void RegisterHandlers()
         {
             _server.AddHandler("get_data", GetDataAsync);
-            _server.AddHandler("update_data", (_, request, _) => new ValueTask<object?>(UpdateData(request)));
-            _server.AddHandler("gather", (_, request, token) => new ValueTask<object?>(GatherAsync(request.Get("who_has") as MsgMap ?? new MsgMap(), token)));
+            _server.AddHandler("update_data", (_, request, _) => new ValueTask<object?>(Store(UpdateData.FromMap(request))));
+            _server.AddHandler("gather", (_, request, token) => new ValueTask<object?>(GatherAsync(WorkerRequests.WhoHas(request), token)));
             _server.AddHandler("free_keys", (_, request, _) =>
             {
-                FreeKeys(request.Get("keys"), request.Get("stimulus_id") as string);
+                Free(WorkerRequests.Keys(request));
                 return new ValueTask<object?>((object?)null);
             });
             _server.AddHandler("delete_data", (_, request, _) =>
             {
                 lock (_gate)
                 {
-                    foreach (object? key in KeyLists.Of(request.Get("keys")))
+                    foreach (object? key in WorkerRequests.Keys(request))
                     {
                         if (key is not null)
                         {
@@ -77,12 +77,12 @@ namespace DaskPS.Worker
             }
         }
 
-        private MsgMap UpdateData(MsgMap request)
+        private MsgMap Store(UpdateData request)
         {
-            var sizes = new MsgMap();
+            var sizes = new Dictionary<object, long>(MsgKeyComparer.Instance);
             lock (_gate)
             {
-                foreach (KeyValuePair<object, object?> entry in request.Get("data") as MsgMap ?? new MsgMap())
+                foreach (KeyValuePair<object, object?> entry in request.Data)
                 {
                     SerializedPayload payload = entry.Value as SerializedPayload ?? DaskSerialization.ToPayload(entry.Value);
                     sizes[entry.Key] = _data.Put(entry.Key, payload);
@@ -90,29 +90,29 @@ namespace DaskPS.Worker
                 }
             }
 
-            if (request.Get("report") is true && sizes.Count > 0)
+            if (request.Report && sizes.Count > 0)
             {
-                Send(new MsgMap().With("op", "add-keys").With("keys", sizes.Keys.ToArray()).With("stimulus_id", request.Get("stimulus_id") ?? Stimulus("update-data")));
+                Send(StreamMessages.AddKeys(sizes.Keys.ToArray(), request.StimulusId ?? Stimulus("update-data")));
             }
 
             Dispatch();
-            return new MsgMap().With("nbytes", sizes).With("status", "OK");
+            return UpdateData.Reply(sizes);
         }
 
         /// <summary>The replicate path: fetch these keys from their holders now.</summary>
-        private async Task<object?> GatherAsync(MsgMap whoHas, CancellationToken cancellationToken)
+        private async Task<object?> GatherAsync(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas, CancellationToken cancellationToken)
         {
             var failed = new List<object?>();
-            foreach (IGrouping<string, KeyValuePair<object, object?>> group in whoHas
+            foreach (IGrouping<string, KeyValuePair<object, IReadOnlyList<string>>> group in whoHas
                 .Where(e => !_data.Contains(e.Key))
-                .GroupBy(e => KeyLists.Of(e.Value).OfType<string>().FirstOrDefault() ?? string.Empty))
+                .GroupBy(e => e.Value.FirstOrDefault() ?? string.Empty))
             {
                 try
                 {
                     IReadOnlyDictionary<object, object?> data = (await FetchFromAsync(group.Key, group.Select(e => (object?)e.Key).ToArray(), cancellationToken).ConfigureAwait(false)).Data;
                     lock (_gate)
                     {
-                        foreach (KeyValuePair<object, object?> entry in group)
+                        foreach (KeyValuePair<object, IReadOnlyList<string>> entry in group)
                         {
                             if (data.TryGetValue(entry.Key, out object? value) && value is SerializedPayload payload)
                             {
@@ -133,17 +133,15 @@ namespace DaskPS.Worker
             }
 
             Dispatch();
-            return failed.Count == 0
-                ? new MsgMap().With("status", "OK")
-                : new MsgMap().With("status", "partial-fail").With("keys", failed.ToArray());
+            return WorkerRequests.GatherReply(failed);
         }
 
-        private void RemoveReplicas(object? keys, string? stimulusId)
+        private void DropReplicas(IReadOnlyList<object?> keys, string? stimulusId)
         {
             var kept = new List<object?>();
             lock (_gate)
             {
-                foreach (object? key in KeyLists.Of(keys))
+                foreach (object? key in keys)
                 {
                     if (key is null)
                     {
@@ -165,35 +163,33 @@ namespace DaskPS.Worker
             if (kept.Count > 0)
             {
                 // Still needed here: tell the scheduler this replica stays.
-                Send(new MsgMap().With("op", "add-keys").With("keys", kept.ToArray()).With("stimulus_id", stimulusId ?? Stimulus("remove-replicas")));
+                Send(StreamMessages.AddKeys(kept, stimulusId ?? Stimulus("remove-replicas")));
             }
         }
 
-        private Task AcquireReplicasAsync(MsgMap whoHas, string? stimulusId)
+        private void Acquire(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas)
         {
             lock (_gate)
             {
-                foreach (KeyValuePair<object, object?> entry in whoHas)
+                foreach (KeyValuePair<object, IReadOnlyList<string>> entry in whoHas)
                 {
                     if (!_data.Contains(entry.Key))
                     {
-                        RequestFetch(entry.Key, KeyLists.Of(entry.Value).OfType<string>(), forReplica: true);
+                        RequestFetch(entry.Key, entry.Value, forReplica: true);
                     }
                 }
             }
-
-            return Task.CompletedTask;
         }
 
-        private void OnRefreshWhoHas(MsgMap whoHas)
+        private void OnRefreshWhoHas(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas)
         {
             lock (_gate)
             {
-                foreach (KeyValuePair<object, object?> entry in whoHas)
+                foreach (KeyValuePair<object, IReadOnlyList<string>> entry in whoHas)
                 {
                     if (_fetches.TryGetValue(entry.Key, out Fetch? fetch))
                     {
-                        fetch.Holders = KeyLists.Of(entry.Value).OfType<string>().Where(h => h != Address).ToList();
+                        fetch.Holders = entry.Value.Where(h => h != Address).ToList();
                         fetch.Tried.Clear();
                         fetch.AwaitingHolders = false;
                         Schedule(fetch);
@@ -235,7 +231,7 @@ namespace DaskPS.Worker
                 if (!fetch.AwaitingHolders)
                 {
                     fetch.AwaitingHolders = true;
-                    Send(new MsgMap().With("op", "request-refresh-who-has").With("keys", new[] { fetch.Key }).With("stimulus_id", Stimulus("find-missing")));
+                    Send(StreamMessages.RequestRefreshWhoHas(new object?[] { fetch.Key }, Stimulus("find-missing")));
                 }
 
                 return;
@@ -334,14 +330,14 @@ namespace DaskPS.Worker
                 if (added.Count > 0)
                 {
                     // The scheduler now knows this worker holds a replica too.
-                    Send(new MsgMap().With("op", "add-keys").With("keys", added.ToArray()).With("stimulus_id", Stimulus("gather-dep-success")));
+                    Send(StreamMessages.AddKeys(added, Stimulus("gather-dep-success")));
                     Dispatch();
                 }
             }
         }
 
         private Task<GetDataReply> FetchFromAsync(string peer, object?[] keys, CancellationToken cancellationToken) =>
-            DataExchange.RequestAsync(_pool, peer, new GetDataRequest(keys, Address, mayRefuse: true), cancellationToken);
+            DataExchange.RequestAsync(_pool, peer, new GetDataRequest(keys, Address, MayRefuse: true), cancellationToken);
 
         private sealed class Fetch
         {

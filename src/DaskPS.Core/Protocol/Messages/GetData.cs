@@ -5,26 +5,15 @@ using DaskPS.Protocol.MessagePack;
 
 namespace DaskPS.Protocol.Messages
 {
-    /// <summary>get_data: a client's or a peer worker's request for the values of some keys.</summary>
-    public sealed class GetDataRequest
+    /// <summary>
+    /// get_data: a client's or a peer worker's request for the values of some keys. <see cref="Who"/> is the requesting
+    /// worker (null for clients); <see cref="MayRefuse"/> whether the holder may answer "busy" (the scheduler and
+    /// clients pass max_connections: false: never).
+    /// </summary>
+    public sealed record GetDataRequest(IReadOnlyList<object?> Keys, string? Who, bool MayRefuse)
     {
         /// <summary>Python workers serialize with the first of these that works; plain values come as msgpack.</summary>
         internal static readonly object?[] Serializers = { "msgpack", "dask", "pickle", "error" };
-
-        public GetDataRequest(IReadOnlyList<object?> keys, string? who, bool mayRefuse)
-        {
-            Keys = keys;
-            Who = who;
-            MayRefuse = mayRefuse;
-        }
-
-        public IReadOnlyList<object?> Keys { get; }
-
-        /// <summary>The requesting worker's address; null for clients.</summary>
-        public string? Who { get; }
-
-        /// <summary>Whether the holder may answer "busy" (the scheduler and clients pass max_connections: false: never).</summary>
-        public bool MayRefuse { get; }
 
         internal MsgMap ToMap() => new MsgMap(6)
             .With("op", "get_data")

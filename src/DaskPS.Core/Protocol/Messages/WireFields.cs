@@ -24,5 +24,19 @@ namespace DaskPS.Protocol.Messages
 
             return whoHas;
         }
+    
+        /// <summary>A short rendering of a reply for error messages: a map's first entries, long values cut.</summary>
+        public static string Describe(object? value) => value switch
+        {
+            null => "nothing",
+            MsgMap map => "{" + string.Join(", ", map.Take(4).Select(e => $"{e.Key}: {Short(e.Value)}")) + (map.Count > 4 ? ", …" : string.Empty) + "}",
+            _ => Short(value),
+        };
+
+        private static string Short(object? value)
+        {
+            string text = value switch { null => "nil", object?[] a => $"[{a.Length} items]", _ => value.ToString() ?? string.Empty };
+            return text.Length > 120 ? text.Substring(0, 120) + "…" : text;
+        }
     }
 }
