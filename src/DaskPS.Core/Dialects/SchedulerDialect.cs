@@ -7,8 +7,10 @@ using DaskPS.Protocol.Messages;
 namespace DaskPS.Dialects
 {
     /// <summary>
-    /// What differs between scheduler releases: how a graph is submitted (and, for workers, how tasks arrive).
-    /// Chosen from the version the scheduler reports; unknown versions are refused by name.
+    /// The wire format of the stream messages, as one scheduler release speaks it: what every release shares is
+    /// encoded and decoded here, and each release's file (Dialect202212, Dialect202412) holds the rest — how a graph is
+    /// submitted, how a compute-task is decoded, what registration and task reports add. Chosen from the version the
+    /// scheduler reports; unknown versions are refused by name.
     /// </summary>
     public abstract class SchedulerDialect
     {

@@ -86,9 +86,9 @@ namespace DaskPS.Worker
             {
                 Address = await _server.ListenAsync(_options.ListenAddress, cancellationToken).ConfigureAwait(false);
                 (SchedulerLink link, object? reply) = await SchedulerLink.RegisterAsync(
-                    _pool, _options.SchedulerAddress, _options.Comm, Registration, cancellationToken).ConfigureAwait(false);
+                    _pool, _options.SchedulerAddress, _options.Comm, RegisterMessage, cancellationToken).ConfigureAwait(false);
                 _link = link;
-                TimeSpan heartbeatInterval = Protocol.Messages.Registration.CheckWorkerAccepted(reply, _options.SchedulerAddress, Name, TimeSpan.FromSeconds(1));
+                TimeSpan heartbeatInterval = Registration.CheckWorkerAccepted(reply, _options.SchedulerAddress, Name, TimeSpan.FromSeconds(1));
                 Status = "running";
                 link.Start(link.Dialect.DecodeWorkerMessage, OnMessage, OnLost, HeartbeatAsync, heartbeatInterval);
                 _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {link.Dialect.Name}, task slots: {Slots})");
@@ -107,7 +107,7 @@ namespace DaskPS.Worker
 
         private SchedulerDialect Dialect => _link!.Dialect;
 
-        private MsgMap Registration(SchedulerDialect dialect, MsgMap versions)
+        private MsgMap RegisterMessage(SchedulerDialect dialect, MsgMap versions)
         {
             var resources = new Dictionary<string, double>(StringComparer.Ordinal) { [Routing.Resource] = Slots };
             foreach (KeyValuePair<string, double> pair in _options.Resources)
@@ -194,13 +194,13 @@ namespace DaskPS.Worker
         private async Task<TimeSpan> HeartbeatAsync(TimeSpan interval, CancellationToken cancellationToken)
         {
             object? reply = await _pool[_options.SchedulerAddress].CallAsync("heartbeat_worker", WorkerMetrics.Heartbeat(Address, _data.TotalBytes, Now()), cancellationToken).ConfigureAwait(false);
-            if (Protocol.Messages.Registration.IsMissing(reply))
+            if (Registration.IsMissing(reply))
             {
                 _log.Warning($"Worker '{Name}': the scheduler no longer knows this worker; stopping.");
                 _ = StopAsync(null, notifyScheduler: false);
             }
 
-            return Protocol.Messages.Registration.HeartbeatInterval(reply, interval);
+            return Registration.HeartbeatInterval(reply, interval);
         }
 
         private async Task StopAsync(Exception? failure, bool notifyScheduler)
