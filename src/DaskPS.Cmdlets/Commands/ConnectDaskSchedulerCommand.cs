@@ -50,7 +50,7 @@ namespace DaskPS.Cmdlets.Commands
                     ? Await(ct => LocalSessions.StartAsync(WorkerCount, options, ct))
                     : new DaskSession(Await(ct => DaskClient.ConnectAsync(Address, options, ct)));
             }
-            catch (Exception e) when (e is DaskException || e is TimeoutException || e is FormatException)
+            catch (DaskException e)
             {
                 ThrowTerminatingError(Error(e, "DaskConnectFailed", CategoryOf(e), Local ? "local" : Address));
                 return;

@@ -55,7 +55,7 @@ namespace DaskPS.Cmdlets.Commands
             DaskPS.Comm.CommClosedException => ErrorCategory.ConnectionError,
             DaskPS.Comm.DaskAddressException => ErrorCategory.InvalidArgument,
             DaskPS.Dialects.UnsupportedSchedulerException => ErrorCategory.NotImplemented,
-            TimeoutException => ErrorCategory.OperationTimeout,
+            DaskTimeoutException or TimeoutException => ErrorCategory.OperationTimeout,
             DaskPS.Client.DaskTaskException => ErrorCategory.InvalidResult,
             ArgumentException => ErrorCategory.InvalidArgument,
             _ => ErrorCategory.NotSpecified,

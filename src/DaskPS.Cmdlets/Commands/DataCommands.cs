@@ -57,7 +57,7 @@ namespace DaskPS.Cmdlets.Commands
 
                 Await(ct => session.Client.ReplicateAsync(_nodes, Count, Workers, ct));
             }
-            catch (Exception e) when (e is DaskException || e is TimeoutException)
+            catch (DaskException e)
             {
                 WriteError(Error(e, "DaskCopyFailed", CategoryOf(e), _nodes));
                 return;
@@ -121,7 +121,7 @@ namespace DaskPS.Cmdlets.Commands
             {
                 WriteObject(Await(ct => session.Client.ScatterAsync(_values, Workers, Broadcast, ct)), enumerateCollection: true);
             }
-            catch (Exception e) when (e is DaskException || e is TimeoutException)
+            catch (DaskException e)
             {
                 ThrowTerminatingError(Error(e, "DaskSendFailed", CategoryOf(e), null));
             }
@@ -159,7 +159,7 @@ namespace DaskPS.Cmdlets.Commands
             {
                 Await(ct => session.Client.CancelAsync(_nodes, Force, ct));
             }
-            catch (Exception e) when (e is DaskException || e is TimeoutException)
+            catch (DaskException e)
             {
                 WriteError(Error(e, "DaskCancelFailed", CategoryOf(e), _nodes));
             }

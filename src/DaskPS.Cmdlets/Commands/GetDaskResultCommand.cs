@@ -55,7 +55,7 @@ namespace DaskPS.Cmdlets.Commands
                 }
                 else
                 {
-                    WriteError(Error(new TimeoutException($"No result for '{node.Key}' within {Timeout}."), "DaskResultTimeout", ErrorCategory.OperationTimeout, node));
+                    WriteError(Error(new DaskTimeoutException($"No result for '{node.Key}' within {Timeout}."), "DaskResultTimeout", ErrorCategory.OperationTimeout, node));
                 }
             }
         }
@@ -129,7 +129,7 @@ namespace DaskPS.Cmdlets.Commands
                 {
                     // The deadline passed while fetching this batch: its nodes time out.
                 }
-                catch (Exception e) when (e is DaskException || e is TimeoutException)
+                catch (DaskException e)
                 {
                     ThrowTerminatingError(Error(e, "DaskGatherFailed", CategoryOf(e), null));
                 }

@@ -37,7 +37,7 @@ namespace DaskPS.Cmdlets.Commands
             {
                 scheduler = Await(ct => LocalScheduler.StartAsync(options, ct));
             }
-            catch (Exception e) when (e is DaskException || e is TimeoutException)
+            catch (DaskException e)
             {
                 ThrowTerminatingError(Error(e, "DaskSchedulerStartFailed", ErrorCategory.ResourceUnavailable, options));
                 return;

@@ -108,7 +108,7 @@ namespace DaskPS.Cmdlets.Commands
                 Await(ct => job.StartAsync(new DaskWorker(options), ct));
                 WriteVerbose($"DaskPS worker {job.Address} registered with {Scheduler} (task slots: {ThrottleLimit}).");
             }
-            catch (Exception e) when (e is DaskException || e is TimeoutException || e is FormatException)
+            catch (DaskException e)
             {
                 WriteError(Error(e, "DaskWorkerStartFailed", CategoryOf(e), Scheduler));
                 job.StopJob();

@@ -39,7 +39,7 @@ namespace DaskPS.Cmdlets.Completers
                 var workers = session.Client.GetWorkersAsync(deadline.Token).GetAwaiter().GetResult();
                 return SchedulerAddressCompleter.Complete(workers.Select(w => w.Address), wordToComplete);
             }
-            catch (Exception e) when (e is DaskException || e is OperationCanceledException || e is TimeoutException)
+            catch (Exception e) when (e is DaskException || e is OperationCanceledException)
             {
                 // Completion must never fail loudly.
                 return Enumerable.Empty<CompletionResult>();

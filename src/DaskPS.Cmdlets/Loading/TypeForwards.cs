@@ -9,6 +9,7 @@ using System.Runtime.CompilerServices;
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskClient))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Diagnostics.DaskLogger))]
 [assembly: TypeForwardedTo(typeof(DaskPS.DaskException))]
+[assembly: TypeForwardedTo(typeof(DaskPS.DaskTimeoutException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskTaskException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskDependencyException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskCancelledException))]

@@ -10,6 +10,7 @@ using DaskPS.Internal;
 using DaskPS.Diagnostics;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 using DaskPS.Rpc;
 using DaskPS.Tasks;
 
@@ -22,16 +23,13 @@ namespace DaskPS.Client
     /// </summary>
     public sealed class DaskClient : IAsyncDisposable
     {
-        private readonly object _gate = new object();
-        private readonly Dictionary<string, KeyState> _keys = new Dictionary<string, KeyState>(StringComparer.Ordinal);
+        private readonly ClientKeys _keys = new ClientKeys();
+        private readonly ValueFetcher _values;
+        private readonly SchedulerCalls _scheduler;
         private readonly ConnectionPool _pool;
-        private readonly BatchedSend _stream = new BatchedSend();
         private readonly DaskClientOptions _options;
         private readonly DaskLogger _log;
-        private readonly CancellationTokenSource _closing = new CancellationTokenSource();
-        private DaskComm? _comm;
-        private Task _readLoop = Task.CompletedTask;
-        private Task _heartbeatLoop = Task.CompletedTask;
+        private SchedulerLink? _link;
         private Exception? _lost;
         private int _closed;
 
@@ -41,9 +39,9 @@ namespace DaskPS.Client
             _options = options;
             _log = options.Logger;
             _pool = new ConnectionPool(ConnectionPool.DefaultLimit, options.Comm);
+            _scheduler = new SchedulerCalls(_pool, schedulerAddress);
+            _values = new ValueFetcher(_pool, _scheduler, options.Logger, options.MaxValueBytes);
             Id = $"DaskPS-Client-{Guid.NewGuid():N}";
-            Versions = new MsgMap();
-            Dialect = null!;
         }
 
         public string Id { get; }
@@ -51,9 +49,9 @@ namespace DaskPS.Client
         public string SchedulerAddress { get; }
 
         /// <summary>The scheduler's <c>versions</c> reply (mirrored when registering, so peers see no mismatch).</summary>
-        public MsgMap Versions { get; private set; }
+        public MsgMap Versions => Link.Versions;
 
-        public SchedulerDialect Dialect { get; private set; }
+        public SchedulerDialect Dialect => Link.Dialect;
 
         public bool IsConnected => Volatile.Read(ref _closed) == 0 && _lost is null;
 
@@ -77,26 +75,13 @@ namespace DaskPS.Client
         public IReadOnlyList<DaskNode> Submit(IEnumerable<DaskNode> nodes)
         {
             var roots = nodes as IReadOnlyList<DaskNode> ?? nodes.ToArray();
-            List<DaskNode> fresh;
-            lock (_gate)
-            {
-                ThrowIfUnusable();
-                fresh = DaskNode.TopologicalOrder(roots, key => _keys.ContainsKey(key));
-                foreach (DaskNode node in fresh)
-                {
-                    if (node.IsData)
-                    {
-                        throw new ArgumentException($"'{node.Key}' is a data node this client does not hold; scatter the value first.");
-                    }
-
-                    _keys[node.Key] = new KeyState(node, _options.Retries);
-                }
-            }
+            ThrowIfUnusable();
+            List<DaskNode> fresh = _keys.AddSubmitted(roots, _options.Retries);
 
             if (fresh.Count > 0)
             {
                 _log.Debug($"update-graph: {fresh.Count} tasks to {SchedulerAddress}");
-                _stream.Send(Dialect.UpdateGraph(Id, fresh, Stimulus("update-graph")));
+                Link.Send(Dialect.UpdateGraph(Id, fresh, Stimulus("update-graph")));
             }
 
             return roots;
@@ -115,25 +100,16 @@ namespace DaskPS.Client
         public IReadOnlyList<DaskNode> Adopt(IEnumerable<string> keys)
         {
             DaskNode[] nodes = keys.Select(DaskNode.Data).ToArray();
-            lock (_gate)
-            {
-                ThrowIfUnusable();
-                foreach (DaskNode node in nodes)
-                {
-                    if (!_keys.ContainsKey(node.Key))
-                    {
-                        _keys[node.Key] = new KeyState(node, 0);
-                    }
-                }
-            }
+            ThrowIfUnusable();
+            _keys.AddHeld(nodes);
 
-            _stream.Send(new MsgMap().With("op", "client-desires-keys").With("keys", Keys(nodes)).With("client", Id));
+            Link.Send(StreamMessages.ClientDesiresKeys(Keys(nodes), Id));
             return nodes;
         }
 
         /// <summary>Completes when the key is in memory; throws the task's failure, a cancellation, or the loss of the scheduler.</summary>
         public async Task WaitAsync(DaskNode node, CancellationToken cancellationToken = default) =>
-            await StateOf(node.Key).Done.Task.WithCancellation(cancellationToken).ConfigureAwait(false);
+            await _keys.Done(node.Key).WithCancellation(cancellationToken).ConfigureAwait(false);
 
         /// <summary>The node's result (waiting for it first).</summary>
         public async Task<object?> ResultAsync(DaskNode node, CancellationToken cancellationToken = default) =>
@@ -182,11 +158,11 @@ namespace DaskPS.Client
                     await wait(node).ConfigureAwait(false);
                 }
 
-                string[] ready = nodes.Where(n => StateOf(n.Key).Done.Task.Status == TaskStatus.RanToCompletion).Select(n => n.Key).Distinct().ToArray();
+                string[] ready = nodes.Where(n => _keys.InMemory(n.Key)).Select(n => n.Key).Distinct().ToArray();
                 try
                 {
                     // The scheduler's gather is the last resort: a holder that just left makes it log an error.
-                    return await FetchAsync(ready, attempt == attempts, cancellationToken).ConfigureAwait(false);
+                    return await _values.FetchAsync(ready, attempt == attempts, cancellationToken).ConfigureAwait(false);
                 }
                 catch (KeysUnavailableException e) when (attempt < attempts)
                 {
@@ -215,7 +191,7 @@ namespace DaskPS.Client
         /// <summary>Places values on the cluster (on chosen workers, or on all with broadcast) and returns their nodes.</summary>
         public async Task<IReadOnlyList<DaskNode>> ScatterAsync(IEnumerable<object?> values, IReadOnlyList<string>? workers = null, bool broadcast = false, CancellationToken cancellationToken = default)
         {
-            var data = new MsgMap();
+            var data = new Dictionary<string, SerializedPayload>(StringComparer.Ordinal);
             var nodes = new List<DaskNode>();
             foreach (object? value in values)
             {
@@ -225,27 +201,10 @@ namespace DaskPS.Client
                 nodes.Add(DaskNode.Data(key));
             }
 
-            lock (_gate)
-            {
-                ThrowIfUnusable();
-                foreach (DaskNode node in nodes)
-                {
-                    if (!_keys.ContainsKey(node.Key))
-                    {
-                        _keys[node.Key] = new KeyState(node, 0);
-                    }
-                }
-            }
+            ThrowIfUnusable();
+            _keys.AddHeld(nodes);
 
-            object? reply = await Scheduler.CallAsync("scatter", new (string, object?)[]
-            {
-                ("data", data), ("workers", workers?.Cast<object?>().ToArray()), ("client", Id), ("broadcast", broadcast), ("timeout", 20L),
-            }, cancellationToken).ConfigureAwait(false);
-            if (reply is not object?[])
-            {
-                throw new DaskException($"The scheduler refused the scatter: {Describe(reply)}");
-            }
-
+            await _scheduler.ScatterAsync(data, workers, Id, broadcast, cancellationToken).ConfigureAwait(false);
             return nodes;
         }
 
@@ -261,10 +220,7 @@ namespace DaskPS.Client
                 await WaitAsync(node, cancellationToken).ConfigureAwait(false);
             }
 
-            await Scheduler.CallAsync("replicate", new (string, object?)[]
-            {
-                ("keys", Keys(list)), ("n", copies is int n ? (object)(long)n : null), ("workers", workers?.Cast<object?>().ToArray()), ("branching_factor", 2L),
-            }, cancellationToken).ConfigureAwait(false);
+            await _scheduler.ReplicateAsync(Keys(list), copies, workers, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -275,7 +231,7 @@ namespace DaskPS.Client
         {
             try
             {
-                return await Scheduler.CallAsync("amm_handler", new (string, object?)[] { ("method", "running") }, cancellationToken).ConfigureAwait(false) is true;
+                return await _scheduler.IsActiveMemoryManagerRunningAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (DaskRemoteException)
             {
@@ -287,10 +243,10 @@ namespace DaskPS.Client
         public async Task CancelAsync(IEnumerable<DaskNode> nodes, bool force = false, CancellationToken cancellationToken = default)
         {
             object?[] keys = Keys(nodes);
-            await Scheduler.CallAsync("cancel", new (string, object?)[] { ("keys", keys), ("client", Id), ("force", force) }, cancellationToken).ConfigureAwait(false);
+            await _scheduler.CancelAsync(keys, Id, force, cancellationToken).ConfigureAwait(false);
             foreach (string key in keys.Cast<string>())
             {
-                Finish(key, new DaskCancelledException(key, "cancelled by this client"));
+                _keys.Finish(key, new DaskCancelledException(key, "cancelled by this client"));
             }
         }
 
@@ -298,58 +254,25 @@ namespace DaskPS.Client
         public void Release(IEnumerable<DaskNode> nodes)
         {
             object?[] keys = Keys(nodes);
-            lock (_gate)
-            {
-                foreach (string key in keys.Cast<string>())
-                {
-                    _keys.Remove(key);
-                }
-            }
+            _keys.Remove(keys.Cast<string>());
 
             if (keys.Length > 0 && IsConnected)
             {
-                _stream.Send(new MsgMap().With("op", "client-releases-keys").With("keys", keys).With("client", Id));
+                Link.Send(StreamMessages.ClientReleasesKeys(keys, Id));
             }
         }
 
         /// <summary>Which workers hold each key.</summary>
-        public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> WhoHasAsync(IEnumerable<DaskNode> nodes, CancellationToken cancellationToken = default)
-        {
-            object? reply = await Scheduler.CallAsync("who_has", new (string, object?)[] { ("keys", Keys(nodes)) }, cancellationToken).ConfigureAwait(false);
-            var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-            if (reply is MsgMap map)
-            {
-                foreach (KeyValuePair<object, object?> entry in map)
-                {
-                    result[(string)entry.Key] = (entry.Value as object?[] ?? Array.Empty<object?>()).OfType<string>().ToArray();
-                }
-            }
-
-            return result;
-        }
+        public Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> WhoHasAsync(IEnumerable<DaskNode> nodes, CancellationToken cancellationToken = default) =>
+            _scheduler.WhoHasAsync(Keys(nodes), cancellationToken);
 
         /// <summary>The workers as the scheduler sees them.</summary>
-        public async Task<IReadOnlyList<DaskWorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken = default)
-        {
-            var identity = (MsgMap)(await Scheduler.CallAsync("identity", Array.Empty<(string, object?)>(), cancellationToken).ConfigureAwait(false))!;
-            var hasWhat = await Scheduler.CallAsync("has_what", Array.Empty<(string, object?)>(), cancellationToken).ConfigureAwait(false) as MsgMap;
-            var workers = new List<DaskWorkerInfo>();
-            foreach (KeyValuePair<object, object?> entry in identity.Get("workers") as MsgMap ?? new MsgMap())
-            {
-                var info = entry.Value as MsgMap ?? new MsgMap();
-                var held = (hasWhat?.Get((string)entry.Key) as object?[] ?? Array.Empty<object?>()).Select(k => k?.ToString() ?? string.Empty).ToArray();
-                workers.Add(DaskWorkerInfo.From((string)entry.Key, info, held));
-            }
-
-            return workers;
-        }
+        public Task<IReadOnlyList<DaskWorkerInfo>> GetWorkersAsync(CancellationToken cancellationToken = default) =>
+            _scheduler.WorkersAsync(cancellationToken);
 
         /// <summary>Retires workers gracefully: the scheduler first moves the data only they hold, then closes them.</summary>
         public Task RetireWorkersAsync(IEnumerable<string> workers, CancellationToken cancellationToken = default) =>
-            Scheduler.CallAsync("retire_workers", new (string, object?)[]
-            {
-                ("workers", workers.Cast<object?>().ToArray()), ("close_workers", true), ("remove", true),
-            }, cancellationToken);
+            _scheduler.RetireWorkersAsync(workers, cancellationToken);
 
         /// <summary>Waits until the scheduler has at least <paramref name="count"/> workers.</summary>
         public async Task WaitForWorkersAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -358,8 +281,7 @@ namespace DaskPS.Client
             int seen = 0;
             while (DateTime.UtcNow < deadline)
             {
-                var identity = (MsgMap)(await Scheduler.CallAsync("identity", Array.Empty<(string, object?)>(), cancellationToken).ConfigureAwait(false))!;
-                seen = (identity.Get("workers") as MsgMap)?.Count ?? 0;
+                seen = await _scheduler.WorkerCountAsync(cancellationToken).ConfigureAwait(false);
                 if (seen >= count)
                 {
                     return;
@@ -368,19 +290,13 @@ namespace DaskPS.Client
                 await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
             }
 
-            throw new TimeoutException($"The scheduler at {SchedulerAddress} has {seen} of the {count} workers asked for after {timeout.TotalSeconds:0.#} s.");
+            throw new DaskTimeoutException($"The scheduler at {SchedulerAddress} has {seen} of the {count} workers asked for after {timeout.TotalSeconds:0.#} s.");
         }
 
         /// <summary>Drops everything this client computed or scattered (the scheduler tells the workers).</summary>
         public void Reset()
         {
-            string[] keys;
-            lock (_gate)
-            {
-                keys = _keys.Keys.ToArray();
-            }
-
-            Release(keys.Select(DaskNode.Data));
+            Release(_keys.All().Select(DaskNode.Data));
         }
 
         /// <summary>Unregisters: the scheduler forgets this client's work. Other clients' work is untouched.</summary>
@@ -393,150 +309,103 @@ namespace DaskPS.Client
 
             try
             {
-                if (_lost is null && _comm is not null)
+                if (_lost is null && _link is not null)
                 {
-                    _stream.Send(new MsgMap().With("op", "close-client"));
-                    _stream.Send(new MsgMap().With("op", "close-stream"));
-                    await _stream.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                    await _link.CloseStreamAsync(StreamMessages.CloseClient()).ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is CommClosedException || e is TimeoutException)
+            catch (Exception e) when (e is CommClosedException || e is DaskTimeoutException)
             {
                 _log.Debug($"close: {e.Message}");
             }
             finally
             {
-                _closing.Cancel();
-                _stream.Abort();
                 await _pool.DisposeAsync().ConfigureAwait(false);
-                FailAll(new DaskSchedulerLostException("The client was shut down."));
-                await Task.WhenAll(_readLoop.ContinueWith(_ => { }, TaskScheduler.Default), _heartbeatLoop.ContinueWith(_ => { }, TaskScheduler.Default)).ConfigureAwait(false);
+                _keys.FailAll(new DaskSchedulerLostException("The client was shut down."));
+                if (_link is not null)
+                {
+                    await _link.StopAsync().ConfigureAwait(false);
+                }
             }
         }
 
         public ValueTask DisposeAsync() => new ValueTask(ShutdownAsync());
 
-        private DaskRpc Scheduler => _pool[SchedulerAddress];
+        private SchedulerLink Link => _link ?? throw new InvalidOperationException("The client is not connected yet.");
 
         private async Task StartAsync(CancellationToken cancellationToken)
         {
-            object? versions = await Scheduler.CallAsync("versions", Array.Empty<(string, object?)>(), cancellationToken).ConfigureAwait(false);
-            Versions = versions as MsgMap ?? throw new DaskProtocolException($"{SchedulerAddress} answered 'versions' with {Describe(versions)}; is it a dask scheduler?");
-            Dialect = SchedulerDialect.ForVersions(Versions);
-
-            _comm = await Transports.ConnectAsync(SchedulerAddress, _options.Comm, cancellationToken).ConfigureAwait(false);
-            await _comm.WriteAsync(new MsgMap()
-                .With("op", "register-client")
-                .With("client", Id)
-                .With("reply", false)
-                .With("versions", Versions), cancellationToken).ConfigureAwait(false);
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                timeout.CancelAfter(_options.Comm.ConnectTimeout);
-                object? first = await _comm.ReadAsync(timeout.Token).ConfigureAwait(false);
-                MsgMap? start = (first as object?[])?.OfType<MsgMap>().FirstOrDefault(m => m.Get("op") is "stream-start");
-                if (start is null)
-                {
-                    throw new DaskProtocolException($"{SchedulerAddress} did not answer register-client with stream-start (got {Describe(first)}).");
-                }
-
-                if (start.Get("error") is string error && error.Length > 0)
-                {
-                    throw new DaskException($"The scheduler refused this client: {error}");
-                }
-            }
-
-            _stream.Start(_comm);
-            _readLoop = Task.Run(ReadLoopAsync);
-            _heartbeatLoop = Task.Run(HeartbeatLoopAsync);
+            (SchedulerLink link, object? reply) = await SchedulerLink.RegisterAsync(
+                _pool, SchedulerAddress, _options.Comm, (_, versions) => Registration.RegisterClient(Id, versions), cancellationToken).ConfigureAwait(false);
+            _link = link;
+            Registration.CheckClientAccepted(reply, SchedulerAddress);
+            link.Start(link.Dialect.DecodeClientMessage, OnMessage, OnLost, HeartbeatAsync, _options.HeartbeatInterval);
             _log.Info($"Connected to {SchedulerAddress} (dask.distributed {Dialect.Name}) as {Id}");
         }
 
-        private async Task ReadLoopAsync()
+        private bool OnMessage(object message)
         {
-            try
+            Handle(message);
+            return true;
+        }
+
+        private void OnLost(Exception e)
+        {
+            if (Volatile.Read(ref _closed) == 0)
             {
-                while (true)
-                {
-                    object? batch = await _comm!.ReadAsync(_closing.Token).ConfigureAwait(false);
-                    foreach (object? message in batch as object?[] ?? new[] { batch })
-                    {
-                        if (message is MsgMap map)
-                        {
-                            Handle(map);
-                        }
-                    }
-                }
-            }
-            catch (Exception e) when (!(e is OperationCanceledException && _closing.IsCancellationRequested))
-            {
-                if (Volatile.Read(ref _closed) == 0)
-                {
-                    _lost = new DaskSchedulerLostException($"The connection to the scheduler at {SchedulerAddress} was lost: {e.Message}", e);
-                    _log.Error(_lost.Message);
-                    _stream.Abort();
-                    FailAll(_lost);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // Shut down by this client.
+                _lost = new DaskSchedulerLostException($"The connection to the scheduler at {SchedulerAddress} was lost: {e.Message}", e);
+                _log.Error(_lost.Message);
+                Link.Abort();
+                _keys.FailAll(_lost);
             }
         }
 
-        private void Handle(MsgMap message)
+        private Task<TimeSpan> HeartbeatAsync(TimeSpan interval, CancellationToken cancellationToken)
         {
-            string? key = message.Get("key") as string;
-            switch (message.Get("op") as string)
+            if (IsConnected)
             {
-                case "key-in-memory" when key is not null:
-                    Finish(key, null);
+                Link.Send(StreamMessages.HeartbeatClient());
+            }
+
+            return Task.FromResult(interval);
+        }
+
+        private void Handle(object message)
+        {
+            switch (message)
+            {
+                case KeyReport { What: KeyEvent.InMemory } report:
+                    _keys.Finish(report.Key, null);
                     break;
-                case "task-erred" when key is not null:
-                    OnTaskErred(key, message);
+                case KeyReport { What: KeyEvent.Cancelled } report:
+                    _keys.Finish(report.Key, new DaskCancelledException(report.Key, "the scheduler cancelled it"));
                     break;
-                case "cancelled-key" when key is not null:
-                    Finish(key, new DaskCancelledException(key, "the scheduler cancelled it"));
+                case KeyReport { What: KeyEvent.Reopened } report:
+                    _keys.Reopen(report.Key);
                     break;
-                case "lost-data" when key is not null:
-                case "task-retried" when key is not null:
-                    Reopen(key);
+                case KeyErred erred:
+                    OnTaskErred(erred);
                     break;
-                case "restart":
-                    FailAll(new DaskCancelledException("*", "the scheduler restarted"));
+                case SchedulerRestarted:
+                    _keys.FailAll(new DaskCancelledException("*", "the scheduler restarted"));
                     break;
-                case "stream-closed":
+                case StreamClosed:
                     _lost = new DaskSchedulerLostException($"The scheduler at {SchedulerAddress} closed this client's stream.");
-                    FailAll(_lost);
+                    _keys.FailAll(_lost);
                     break;
-                case "error":
-                    _log.Error($"scheduler error: {message.Get("message") ?? Describe(message)}");
+                case SchedulerError error:
+                    _log.Error($"scheduler error: {error.Text}");
                     break;
             }
         }
 
-        private void OnTaskErred(string key, MsgMap message)
+        private void OnTaskErred(KeyErred erred)
         {
-            DaskTaskException error = RemoteTaskErrors.Decode(key, message.Get("exception"), message.Get("traceback"));
-            bool retry = false;
-            lock (_gate)
+            string key = erred.Key;
+            DaskTaskException? error = _keys.Erred(key, RemoteTaskErrors.Decode(key, erred.Exception, erred.Traceback), e => _options.RetryOn?.Invoke(e) ?? true, out bool retry);
+            if (error is null)
             {
-                if (!_keys.TryGetValue(key, out KeyState? state))
-                {
-                    return;
-                }
-
-                // A failure that came from a dependency names the dependency that failed first.
-                DaskTaskException? root = FailedDependency(state.Node);
-                if (root is not null)
-                {
-                    error = new DaskDependencyException(key, root);
-                }
-                else if (state.ClientRetriesLeft > 0 && (_options.RetryOn?.Invoke(error) ?? true))
-                {
-                    state.ClientRetriesLeft--;
-                    retry = true;
-                }
+                return;
             }
 
             if (retry)
@@ -546,240 +415,18 @@ namespace DaskPS.Client
                 return;
             }
 
-            Finish(key, error);
+            _keys.Finish(key, error);
         }
 
         private async Task RetryAsync(string key, DaskTaskException error)
         {
             try
             {
-                await Scheduler.CallAsync("retry", new (string, object?)[] { ("keys", new object?[] { key }), ("client", Id) }).ConfigureAwait(false);
+                await _scheduler.RetryAsync(key, Id).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is DaskException || e is TimeoutException)
+            catch (DaskException)
             {
-                Finish(key, error);
-            }
-        }
-
-        /// <summary>The root failure among a node's (transitive) dependencies, if one failed. Caller holds the lock.</summary>
-        private DaskTaskException? FailedDependency(DaskNode node)
-        {
-            // Breadth-first with a visited set: shared dependencies are looked at once, long chains need no stack.
-            var visited = new HashSet<string>(StringComparer.Ordinal);
-            var pending = new Queue<DaskNode>(node.Dependencies);
-            while (pending.Count > 0)
-            {
-                DaskNode dependency = pending.Dequeue();
-                if (!visited.Add(dependency.Key))
-                {
-                    continue;
-                }
-
-                if (_keys.TryGetValue(dependency.Key, out KeyState? state) && state.Done.Task.IsFaulted)
-                {
-                    Exception? failure = state.Done.Task.Exception!.InnerException;
-                    if (failure is DaskDependencyException nested)
-                    {
-                        return nested.Root;
-                    }
-
-                    if (failure is DaskTaskException root)
-                    {
-                        return root;
-                    }
-                }
-
-                foreach (DaskNode next in dependency.Dependencies)
-                {
-                    pending.Enqueue(next);
-                }
-            }
-
-            return null;
-        }
-
-        private void Finish(string key, Exception? error)
-        {
-            KeyState? state;
-            lock (_gate)
-            {
-                _keys.TryGetValue(key, out state);
-            }
-
-            if (state is null)
-            {
-                return;
-            }
-
-            if (error is null)
-            {
-                state.Done.TrySetResult(true);
-            }
-            else
-            {
-                state.Done.TrySetException(error);
-            }
-        }
-
-        private void Reopen(string key)
-        {
-            lock (_gate)
-            {
-                if (_keys.TryGetValue(key, out KeyState? state) && state.Done.Task.IsCompleted)
-                {
-                    state.Done = NewCompletion();
-                }
-            }
-        }
-
-        private void FailAll(Exception error)
-        {
-            KeyState[] states;
-            lock (_gate)
-            {
-                states = _keys.Values.ToArray();
-            }
-
-            foreach (KeyState state in states)
-            {
-                state.Done.TrySetException(error);
-            }
-        }
-
-        private KeyState StateOf(string key)
-        {
-            lock (_gate)
-            {
-                if (_keys.TryGetValue(key, out KeyState? state))
-                {
-                    return state;
-                }
-            }
-
-            throw new ArgumentException($"'{key}' was not submitted or scattered by this client (or was released).");
-        }
-
-        /// <summary>Values of keys in memory: straight from the holding workers, the scheduler's gather for the rest.</summary>
-        private async Task<IReadOnlyDictionary<string, object?>> FetchAsync(IReadOnlyList<string> keys, bool viaScheduler, CancellationToken cancellationToken)
-        {
-            var payloads = new Dictionary<string, object?>(StringComparer.Ordinal);
-            if (keys.Count == 0)
-            {
-                return payloads;
-            }
-
-            IReadOnlyDictionary<string, IReadOnlyList<string>> whoHas = await WhoHasAsync(keys.Select(DaskNode.Data), cancellationToken).ConfigureAwait(false);
-            var byWorker = keys.Where(k => whoHas.TryGetValue(k, out var holders) && holders.Count > 0)
-                .GroupBy(k => whoHas[k][0], StringComparer.Ordinal);
-            await Task.WhenAll(byWorker.Select(async group =>
-            {
-                try
-                {
-                    MsgMap data = await GetDataAsync(group.Key, group.ToArray(), cancellationToken).ConfigureAwait(false);
-                    lock (payloads)
-                    {
-                        foreach (KeyValuePair<object, object?> entry in data)
-                        {
-                            payloads[(string)entry.Key] = entry.Value;
-                        }
-                    }
-                }
-                catch (Exception e) when (e is DaskException || e is TimeoutException)
-                {
-                    _log.Debug($"direct gather from {group.Key} failed ({e.Message}); asking the scheduler");
-                }
-            })).ConfigureAwait(false);
-
-            string[] missing = keys.Where(k => !payloads.ContainsKey(k)).ToArray();
-            string[] unheld = missing.Where(k => !whoHas.TryGetValue(k, out var holders) || holders.Count == 0).ToArray();
-            if (unheld.Length > 0)
-            {
-                // Nobody holds them (a holder left): the scheduler's gather could not either, and logs an error for trying.
-                throw new KeysUnavailableException($"No worker holds {string.Join(", ", unheld)} any more");
-            }
-
-            if (missing.Length > 0 && !viaScheduler)
-            {
-                throw new KeysUnavailableException($"The holders of {string.Join(", ", missing)} did not hand them over");
-            }
-
-            if (missing.Length > 0)
-            {
-                var reply = await Scheduler.CallAsync("gather", new (string, object?)[] { ("keys", missing.Cast<object?>().ToArray()), ("serializers", GatherSerializers) }, cancellationToken).ConfigureAwait(false) as MsgMap;
-                if (reply?.Get("status") is not "OK" || reply.Get("data") is not MsgMap data)
-                {
-                    throw new KeysUnavailableException($"The scheduler could not gather {string.Join(", ", missing)}: {Describe(reply)}");
-                }
-
-                foreach (KeyValuePair<object, object?> entry in data)
-                {
-                    payloads[(string)entry.Key] = entry.Value;
-                }
-            }
-
-            var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-            foreach (string key in keys)
-            {
-                if (!payloads.TryGetValue(key, out object? payload))
-                {
-                    throw new KeysUnavailableException($"No worker returned the value of '{key}'.");
-                }
-
-                values[key] = TaskValues.FromWire(payload is SerializedPayload serialized ? DaskSerialization.FromPayload(serialized, _options.MaxValueBytes) : payload);
-            }
-
-            return values;
-        }
-
-        /// <summary>Ask Python workers for msgpack first so plain values are readable; anything else comes as it is.</summary>
-        private static readonly object?[] GatherSerializers = { "msgpack", "dask", "pickle", "error" };
-
-        private async Task<MsgMap> GetDataAsync(string worker, IReadOnlyList<string> keys, CancellationToken cancellationToken)
-        {
-            DaskComm comm = await _pool.AcquireAsync(worker, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await comm.WriteAsync(new MsgMap()
-                    .With("op", "get_data")
-                    .With("keys", keys.Cast<object?>().ToArray())
-                    .With("who", null)
-                    .With("max_connections", false)
-                    .With("serializers", GatherSerializers)
-                    .With("reply", true), cancellationToken).ConfigureAwait(false);
-                object? reply = RemoteErrors.ThrowIfError(await comm.ReadAsync(cancellationToken).ConfigureAwait(false), worker, "get_data");
-                if (reply is not MsgMap map || map.Get("status") is not "OK" || map.Get("data") is not MsgMap data)
-                {
-                    throw new DaskException($"{worker} answered get_data with {Describe(reply)}");
-                }
-
-                // The worker holds the connection until it hears this.
-                await comm.WriteAsync("OK", cancellationToken).ConfigureAwait(false);
-                _pool.Release(worker, comm);
-                return data;
-            }
-            catch
-            {
-                _pool.Discard(comm);
-                throw;
-            }
-        }
-
-        private async Task HeartbeatLoopAsync()
-        {
-            try
-            {
-                while (!_closing.IsCancellationRequested)
-                {
-                    await Task.Delay(_options.HeartbeatInterval, _closing.Token).ConfigureAwait(false);
-                    if (IsConnected)
-                    {
-                        _stream.Send(new MsgMap().With("op", "heartbeat-client"));
-                    }
-                }
-            }
-            catch (Exception e) when (e is OperationCanceledException || e is CommClosedException)
-            {
-                // Closing, or the stream is gone (the read loop reports that).
+                _keys.Finish(key, error);
             }
         }
 
@@ -799,60 +446,5 @@ namespace DaskPS.Client
         private static object?[] Keys(IEnumerable<DaskNode> nodes) => nodes.Select(n => (object?)n.Key).Distinct().ToArray();
 
         private static string Stimulus(string what) => $"{what}-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0:0.000}";
-
-        private static string Describe(object? value) => value switch
-        {
-            null => "nothing",
-            MsgMap map => "{" + string.Join(", ", map.Take(4).Select(e => $"{e.Key}: {Short(e.Value)}")) + (map.Count > 4 ? ", …" : string.Empty) + "}",
-            _ => Short(value),
-        };
-
-        private static string Short(object? value)
-        {
-            string text = value switch { null => "nil", object?[] a => $"[{a.Length} items]", _ => value.ToString() ?? string.Empty };
-            return text.Length > 120 ? text.Substring(0, 120) + "…" : text;
-        }
-
-        private static TaskCompletionSource<bool> NewCompletion() => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private sealed class KeyState
-        {
-            public KeyState(DaskNode node, int retries)
-            {
-                Node = node;
-                ClientRetriesLeft = retries;
-            }
-
-            public DaskNode Node { get; }
-
-            public int ClientRetriesLeft { get; set; }
-
-            public TaskCompletionSource<bool> Done { get; set; } = NewCompletion();
-        }
-    }
-
-    /// <summary>Values that were in memory are not (any more): their holders are gone.</summary>
-    public sealed class KeysUnavailableException : DaskException
-    {
-        public KeysUnavailableException(string message) : base(message) { }
-    }
-
-    /// <summary>One node's result or failure.</summary>
-    public sealed class DaskOutcome
-    {
-        public DaskOutcome(DaskNode node, object? value, Exception? error)
-        {
-            Node = node;
-            Value = value;
-            Error = error;
-        }
-
-        public DaskNode Node { get; }
-
-        public object? Value { get; }
-
-        public Exception? Error { get; }
-
-        public bool Succeeded => Error is null;
     }
 }

@@ -53,4 +53,10 @@ namespace DaskPS.Client
     {
         public DaskSchedulerLostException(string message, Exception? inner = null) : base(message, inner) { }
     }
+
+    /// <summary>Values that were in memory are not (any more): their holders are gone.</summary>
+    public sealed class KeysUnavailableException : DaskException
+    {
+        public KeysUnavailableException(string message) : base(message) { }
+    }
 }

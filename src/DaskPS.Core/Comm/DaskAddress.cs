@@ -289,7 +289,7 @@ namespace DaskPS.Comm
     }
 
     /// <summary>An address that cannot be parsed or resolved; the message names it and what is wrong.</summary>
-    public sealed class DaskAddressException : FormatException
+    public sealed class DaskAddressException : DaskException
     {
         public DaskAddressException(string message, Exception? inner = null) : base(message, inner) { }
     }

@@ -69,7 +69,7 @@ namespace DaskPS.Comm
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 Abort();
-                throw new TimeoutException($"{PeerAddress} did not complete the dask handshake within {timeout.TotalSeconds:0.###} s.");
+                throw new DaskTimeoutException($"{PeerAddress} did not complete the dask handshake within {timeout.TotalSeconds:0.###} s.");
             }
         }
 

@@ -53,7 +53,7 @@ namespace DaskPS.Comm
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     Abort();
-                    throw new TimeoutException($"{PeerAddress} did not complete the TLS handshake within {_options.HandshakeTimeout.TotalSeconds:0.###} s.");
+                    throw new DaskTimeoutException($"{PeerAddress} did not complete the TLS handshake within {_options.HandshakeTimeout.TotalSeconds:0.###} s.");
                 }
             }
 

@@ -44,7 +44,7 @@ namespace DaskPS.Comm
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"Connecting to {address} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s.");
+                throw new DaskTimeoutException($"Connecting to {address} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s.");
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using DaskPS.Client;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 using DaskPS.Tasks;
 
 namespace DaskPS.Dialects
@@ -64,7 +65,7 @@ namespace DaskPS.Dialects
                 .With("stimulus_id", stimulusId);
         }
 
-        public override void CompleteRegistration(MsgMap registration)
+        protected override void CompleteRegistration(MsgMap registration)
         {
             // 2022.12 still takes a reconnecting worker's holdings; a new worker has none.
             registration["keys"] = System.Array.Empty<object?>();
@@ -72,20 +73,19 @@ namespace DaskPS.Dialects
             registration["types"] = new MsgMap();
         }
 
-        public override TaskSpec DecodeTask(MsgMap computeTask)
-        {
-            // Python clients' tasks arrive as pickled function/args with no run_spec: not ours to run.
-            if (computeTask.Get("function") is not null)
+        public override ComputeTask DecodeComputeTask(MsgMap message) =>
+            new ComputeTask(message.Get("key"), WireFields.Priority(message.Get("priority")), WireFields.WhoHas(message.Get("who_has")), RunId: null, () =>
             {
-                throw new TaskNotRunnableException("The task is a Python function (submitted by a Python client); DaskPS workers run only DaskPS tasks.");
-            }
+                // Python clients' tasks arrive as pickled function/args with no run_spec: not ours to run.
+                if (message.Get("function") is not null)
+                {
+                    throw new TaskNotRunnableException("The task is a Python function (submitted by a Python client); DaskPS workers run only DaskPS tasks.");
+                }
 
-            return TaskSpec.FromPayload(computeTask.Get("run_spec"));
-        }
+                return TaskSpec.FromPayload(message.Get("run_spec"));
+            });
 
-        public override void CompleteTaskReport(MsgMap report, MsgMap computeTask)
-        {
-        }
+        protected override MsgMap CompleteTaskReport(MsgMap report, ComputeTask task) => report;
 
         private static MsgMap Resources(DaskTaskOptions options)
         {

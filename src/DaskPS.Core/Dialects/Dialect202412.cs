@@ -4,6 +4,7 @@ using System.Linq;
 using DaskPS.Client;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 using DaskPS.Protocol.Pickle;
 using DaskPS.Tasks;
 
@@ -80,14 +81,18 @@ namespace DaskPS.Dialects
                 .With("stimulus_id", stimulusId);
         }
 
-        public override void CompleteRegistration(MsgMap registration)
+        protected override void CompleteRegistration(MsgMap registration)
         {
             // Nothing to add: 2024.12's handler takes exactly the common fields.
         }
 
-        public override TaskSpec DecodeTask(MsgMap computeTask)
+        public override ComputeTask DecodeComputeTask(MsgMap message) =>
+            new ComputeTask(message.Get("key"), WireFields.Priority(message.Get("priority")), WireFields.WhoHas(message.Get("who_has")),
+                message.Get("run_id"), () => ReadSpec(message.Get("run_spec")));
+
+        private static TaskSpec ReadSpec(object? runSpecField)
         {
-            if (computeTask.Get("run_spec") is not PickledPayload pickled || pickled.Pickle is not byte[] bytes)
+            if (runSpecField is not PickledPayload pickled || pickled.Pickle is not byte[] bytes)
             {
                 throw new TaskNotRunnableException("The task carries no pickled run_spec; it was not submitted by DaskPS.");
             }
@@ -116,11 +121,8 @@ namespace DaskPS.Dialects
             return TaskSpec.FromPayload(MsgPackSerializer.Deserialize(payload));
         }
 
-        public override void CompleteTaskReport(MsgMap report, MsgMap computeTask)
-        {
-            // The scheduler matches reports to the run it started.
-            report["run_id"] = computeTask.Get("run_id");
-        }
+        // The scheduler matches reports to the run it started.
+        protected override MsgMap CompleteTaskReport(MsgMap report, ComputeTask task) => report.With("run_id", task.RunId);
 
         private static PickleObject TaskObject(DaskNode node)
         {

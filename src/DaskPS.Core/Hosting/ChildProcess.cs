@@ -110,7 +110,7 @@ namespace DaskPS.Hosting
         {
             if (!await WaitForExitAsync(timeout).ConfigureAwait(false))
             {
-                throw new TimeoutException($"{_process.StartInfo.FileName} did not finish within {timeout.TotalSeconds} s. Output:\n{Output}");
+                throw new DaskTimeoutException($"{_process.StartInfo.FileName} did not finish within {timeout.TotalSeconds} s. Output:\n{Output}");
             }
 
             if (_process.ExitCode != 0)
@@ -177,7 +177,7 @@ namespace DaskPS.Hosting
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"{_process.StartInfo.FileName} did not print the expected line within {timeout.TotalSeconds} s. Output:\n{Output}");
+                    throw new DaskTimeoutException($"{_process.StartInfo.FileName} did not print the expected line within {timeout.TotalSeconds} s. Output:\n{Output}");
                 }
 
                 await Task.Delay(20).ConfigureAwait(false);

@@ -168,7 +168,7 @@ namespace DaskPS.Hosting
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             }
 
-            throw new TimeoutException($"dask-scheduler did not publish its address within {timeout.TotalSeconds} s:\n{process.Output}");
+            throw new DaskTimeoutException($"dask-scheduler did not publish its address within {timeout.TotalSeconds} s:\n{process.Output}");
         }
 
         /// <summary>The "address" of a scheduler file, once it is completely written.</summary>

@@ -10,7 +10,7 @@ namespace DaskPS.Rpc
     /// <summary>
     /// Sends many small messages on one long-lived comm as lists, at most one write per interval
     /// (dask's BatchedSend). <see cref="Send"/> never blocks; <see cref="CloseAsync"/> flushes everything
-    /// queued before closing. If the comm breaks, unsent messages stay in <see cref="Unsent"/>.
+    /// queued before closing. If the comm breaks, later sends fail.
     /// </summary>
     public sealed class BatchedSend : IAsyncDisposable
     {
@@ -20,7 +20,6 @@ namespace DaskPS.Rpc
         private readonly TimeSpan _interval;
         private readonly SemaphoreSlim _wake = new SemaphoreSlim(0, int.MaxValue);
         private List<object?> _buffer = new List<object?>();
-        private List<object?> _unsent = new List<object?>();
         private DaskComm? _comm;
         private Task _loop = Task.CompletedTask;
         private bool _closing;
@@ -31,21 +30,9 @@ namespace DaskPS.Rpc
             _interval = interval ?? DefaultInterval;
         }
 
-        public long MessagesSent { get; private set; }
+        internal long MessagesSent { get; private set; }
 
-        public long BatchesSent { get; private set; }
-
-        /// <summary>Messages that were queued or in flight when the comm failed.</summary>
-        public IReadOnlyList<object?> Unsent
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _unsent.ToArray();
-                }
-            }
-        }
+        internal long BatchesSent { get; private set; }
 
         /// <summary>Completes when the sender stops; faults with the comm's failure.</summary>
         public Task Completion => _loop;
@@ -111,7 +98,7 @@ namespace DaskPS.Rpc
 
             if (finished != _loop)
             {
-                throw new TimeoutException("The batched stream could not flush its messages in time.");
+                throw new DaskTimeoutException("The batched stream could not flush its messages in time.");
             }
         }
 
@@ -133,7 +120,7 @@ namespace DaskPS.Rpc
             {
                 await CloseAsync().ConfigureAwait(false);
             }
-            catch (Exception e) when (e is CommClosedException || e is TimeoutException)
+            catch (Exception e) when (e is CommClosedException || e is DaskTimeoutException)
             {
                 // Disposal is best effort; CloseAsync reports failures to callers that ask.
             }
@@ -178,8 +165,6 @@ namespace DaskPS.Rpc
                         lock (_gate)
                         {
                             _failure = e;
-                            _unsent = batch;
-                            _unsent.AddRange(_buffer);
                             _buffer.Clear();
                         }
 

@@ -30,16 +30,13 @@ namespace DaskPS.Rpc
                 throw new ArgumentOutOfRangeException(nameof(limit), limit, "A connection pool needs room for at least one comm.");
             }
 
-            Limit = limit;
             Options = options ?? CommOptions.Default;
             _slots = new SemaphoreSlim(limit, limit);
         }
 
-        public int Limit { get; }
-
         public CommOptions Options { get; }
 
-        public int Open
+        internal int Open
         {
             get
             {
@@ -56,7 +53,7 @@ namespace DaskPS.Rpc
             }
         }
 
-        public int Active
+        internal int Active
         {
             get
             {
@@ -178,7 +175,7 @@ namespace DaskPS.Rpc
         }
 
         /// <summary>Closes every idle comm (as dask's ConnectionPool.collect does), leaving those in use alone.</summary>
-        public int CollectIdle()
+        internal int CollectIdle()
         {
             int closed = 0;
             while (CloseOneIdle())
@@ -211,7 +208,7 @@ namespace DaskPS.Rpc
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"'{op}' on {address} got no reply within {timeout!.Value.TotalSeconds:0.###} s.");
+                throw new DaskTimeoutException($"'{op}' on {address} got no reply within {timeout!.Value.TotalSeconds:0.###} s.");
             }
             finally
             {

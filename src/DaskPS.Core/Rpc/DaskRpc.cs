@@ -38,9 +38,5 @@ namespace DaskPS.Rpc
             request["reply"] = true;
             return _pool.SendRecvAsync(Address, request, Timeout, cancellationToken);
         }
-
-        /// <summary>Sends a request built by the caller (must contain "op").</summary>
-        public Task<object?> SendRecvAsync(MsgMap request, CancellationToken cancellationToken = default) =>
-            _pool.SendRecvAsync(Address, request, Timeout, cancellationToken);
     }
 }

@@ -58,11 +58,11 @@ namespace DaskPS.Rpc
         /// <summary>The first listening address (with its bound port), once listening.</summary>
         public string? Address => _listeners.Count > 0 ? _listeners[0].ContactAddress : null;
 
-        public int OpenConnections => _connections.Count;
+        internal int OpenConnections => _connections.Count;
 
         public void AddHandler(string op, RequestHandler handler) => _handlers[op] = handler;
 
-        public void AddStreamHandler(string op, StreamHandler handler) => _streamHandlers[op] = handler;
+        internal void AddStreamHandler(string op, StreamHandler handler) => _streamHandlers[op] = handler;
 
         /// <summary>Starts accepting on <paramref name="address"/> (e.g. tcp://127.0.0.1:0); returns the contact address.</summary>
         public async Task<string> ListenAsync(string address, CancellationToken cancellationToken = default)

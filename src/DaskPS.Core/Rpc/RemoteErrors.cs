@@ -25,7 +25,7 @@ namespace DaskPS.Rpc
     {
         public static MsgMap ToReply(Exception error) => new MsgMap(5)
             .With("status", "uncaught-error")
-            // A plain str: Python clients turn it into Exception(str); bytes would be unpickled (section 6 of the notes).
+            // A plain str: Python clients turn it into Exception(str); bytes would be unpickled.
             .With("exception", $"{PythonName(error)}: {error.Message}")
             .With("traceback", null)
             .With("exception_text", $"{PythonName(error)}('{error.Message}')")
@@ -55,7 +55,7 @@ namespace DaskPS.Rpc
         {
             ArgumentException => "ValueError",
             System.Collections.Generic.KeyNotFoundException => "KeyError",
-            TimeoutException => "TimeoutError",
+            DaskTimeoutException => "TimeoutError",
             NotSupportedException => "NotImplementedError",
             _ => error.GetType().Name,
         };

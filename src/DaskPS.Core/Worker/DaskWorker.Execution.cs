@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 using DaskPS.Tasks;
 
 namespace DaskPS.Worker
@@ -22,9 +23,9 @@ namespace DaskPS.Worker
         private long _sequence;
         private int _tasksRun;
 
-        private void OnComputeTask(MsgMap message)
+        private void OnComputeTask(ComputeTask message)
         {
-            object? key = message.Get("key");
+            object? key = message.Key;
             if (key is null)
             {
                 return;
@@ -43,7 +44,7 @@ namespace DaskPS.Worker
                     return;
                 }
 
-                var task = new WorkerTask(key, message, message.Get("priority") as object?[] ?? Array.Empty<object?>(), _sequence++);
+                var task = new WorkerTask(key, message, _sequence++);
                 _tasks[key] = task;
                 if (_data.Contains(key))
                 {
@@ -54,8 +55,7 @@ namespace DaskPS.Worker
                     return;
                 }
 
-                var whoHas = message.Get("who_has") as MsgMap ?? new MsgMap();
-                foreach (KeyValuePair<object, object?> dependency in whoHas)
+                foreach (KeyValuePair<object, IReadOnlyList<string>> dependency in message.WhoHas)
                 {
                     if (_data.Contains(dependency.Key))
                     {
@@ -69,7 +69,7 @@ namespace DaskPS.Worker
                     }
 
                     waiting.Add(task);
-                    RequestFetch(dependency.Key, KeyList(dependency.Value).OfType<string>(), forReplica: false);
+                    RequestFetch(dependency.Key, dependency.Value, forReplica: false);
                 }
 
                 task.State = task.Missing.Count == 0 ? WorkerTaskState.Ready : WorkerTaskState.Waiting;
@@ -112,7 +112,7 @@ namespace DaskPS.Worker
             Exception? failure = null;
             try
             {
-                TaskSpec spec = _dialect.DecodeTask(task.Message);
+                TaskSpec spec = task.Message.ReadSpec();
                 if (!_runtimes.TryGetValue(spec.Runtime, out ITaskRuntime? runtime))
                 {
                     throw new TaskNotRunnableException($"This worker has no '{spec.Runtime}' runtime (it has {string.Join(", ", _runtimes.Keys)}).");
@@ -165,19 +165,7 @@ namespace DaskPS.Worker
 
         private void ReportFinished(WorkerTask task, long size, string typeName, double start, double stop)
         {
-            var report = new MsgMap()
-                .With("op", "task-finished")
-                .With("key", task.Key)
-                .With("stimulus_id", Stimulus("task-finished"))
-                .With("status", "OK")
-                .With("nbytes", size)
-                .With("typename", typeName)
-                .With("type", null)
-                .With("metadata", new MsgMap())
-                .With("thread", (long)Environment.CurrentManagedThreadId)
-                .With("startstops", new object?[] { new MsgMap().With("action", "compute").With("start", start).With("stop", stop) });
-            _dialect.CompleteTaskReport(report, task.Message);
-            Send(report);
+            Send(Dialect.Encode(new TaskFinished(task.Message, size, typeName, start, stop, Stimulus("task-finished"))));
             if (_log.IsEnabled(Diagnostics.DaskLogLevel.Debug))
             {
                 _log.Debug($"Worker '{Name}': task-finished '{task.Key}'");
@@ -192,27 +180,14 @@ namespace DaskPS.Worker
                 _ => (failure.GetType().FullName ?? failure.GetType().Name, failure.Message, failure.StackTrace),
             };
             _log.Info($"Worker '{Name}': task '{task.Key}' failed: {type}: {message}");
-            var report = new MsgMap()
-                .With("op", "task-erred")
-                .With("key", task.Key)
-                .With("stimulus_id", Stimulus("task-erred"))
-                .With("status", "error")
-                // Plain strings: Python clients make Exception(str) of them; bytes would be unpickled.
-                .With("exception", $"{type}: {message}")
-                .With("traceback", traceback)
-                .With("exception_text", $"{type}('{message}')")
-                .With("traceback_text", traceback ?? string.Empty)
-                .With("thread", (long)Environment.CurrentManagedThreadId)
-                .With("startstops", new object?[] { new MsgMap().With("action", "compute").With("start", start).With("stop", stop) });
-            _dialect.CompleteTaskReport(report, task.Message);
-            Send(report);
+            Send(Dialect.Encode(new TaskErred(task.Message, type, message, traceback, start, stop, Stimulus("task-erred"))));
         }
 
-        private void FreeKeys(object? keys, string? stimulusId)
+        private void Free(IReadOnlyList<object?> keys)
         {
             lock (_gate)
             {
-                foreach (object? key in KeyList(keys))
+                foreach (object? key in keys)
                 {
                     if (key is null)
                     {
@@ -245,9 +220,9 @@ namespace DaskPS.Worker
             }
         }
 
-        private void OnStealRequest(MsgMap message)
+        private void OnStealRequest(StealRequest message)
         {
-            object? key = message.Get("key");
+            object? key = message.Key;
             string? state;
             lock (_gate)
             {
@@ -272,7 +247,7 @@ namespace DaskPS.Worker
                 }
             }
 
-            Send(new MsgMap().With("op", "steal-response").With("key", key).With("state", state).With("stimulus_id", message.Get("stimulus_id")));
+            Send(Dialect.Encode(new StealResponse(key, state, message.StimulusId)));
         }
 
         /// <summary>A dependency arrived: tasks waiting only for it become ready. Caller holds the lock.</summary>
@@ -297,7 +272,7 @@ namespace DaskPS.Worker
         /// <summary>Whether a task here still needs the value of <paramref name="key"/>. Caller holds the lock.</summary>
         private bool Needed(object key) =>
             _waiters.TryGetValue(key, out List<WorkerTask>? waiting) && waiting.Count > 0
-            || _tasks.Values.Any(t => t.State is WorkerTaskState.Ready or WorkerTaskState.Executing && t.Message.Get("who_has") is MsgMap w && w.ContainsKey(key));
+            || _tasks.Values.Any(t => t.State is WorkerTaskState.Ready or WorkerTaskState.Executing && t.Message.WhoHas.ContainsKey(key));
 
         private void AbandonAll()
         {
@@ -318,7 +293,7 @@ namespace DaskPS.Worker
         {
             try
             {
-                _stream.Send(message);
+                _link!.Send(message);
             }
             catch (Comm.CommClosedException)
             {

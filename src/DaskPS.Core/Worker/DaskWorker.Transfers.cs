@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using DaskPS.Comm;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 using DaskPS.Rpc;
 
 namespace DaskPS.Worker
@@ -18,9 +19,6 @@ namespace DaskPS.Worker
     {
         private const int KeysPerTransfer = 100;
 
-        /// <summary>Python workers serialize with the first of these that works; plain values come as msgpack.</summary>
-        private static readonly object?[] FetchSerializers = { "msgpack", "dask", "pickle", "error" };
-
         private readonly Dictionary<object, Fetch> _fetches = new Dictionary<object, Fetch>(MsgKeyComparer.Instance);
         private readonly Dictionary<string, Queue<object>> _peerQueues = new Dictionary<string, Queue<object>>(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _peerTransfers = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -29,18 +27,18 @@ namespace DaskPS.Worker
         private void RegisterHandlers()
         {
             _server.AddHandler("get_data", GetDataAsync);
-            _server.AddHandler("update_data", (_, request, _) => new ValueTask<object?>(UpdateData(request)));
-            _server.AddHandler("gather", (_, request, token) => new ValueTask<object?>(GatherAsync(request.Get("who_has") as MsgMap ?? new MsgMap(), token)));
+            _server.AddHandler("update_data", (_, request, _) => new ValueTask<object?>(Store(UpdateData.FromMap(request))));
+            _server.AddHandler("gather", (_, request, token) => new ValueTask<object?>(GatherAsync(WorkerRequests.WhoHas(request), token)));
             _server.AddHandler("free_keys", (_, request, _) =>
             {
-                FreeKeys(request.Get("keys"), request.Get("stimulus_id") as string);
+                Free(WorkerRequests.Keys(request));
                 return new ValueTask<object?>((object?)null);
             });
             _server.AddHandler("delete_data", (_, request, _) =>
             {
                 lock (_gate)
                 {
-                    foreach (object? key in KeyList(request.Get("keys")))
+                    foreach (object? key in WorkerRequests.Keys(request))
                     {
                         if (key is not null)
                         {
@@ -55,20 +53,14 @@ namespace DaskPS.Worker
         }
 
         /// <summary>Serves values; the requester's "OK" must arrive before the connection takes another request.</summary>
-        private async ValueTask<object?> GetDataAsync(DaskComm comm, MsgMap request, CancellationToken cancellationToken)
+        private async ValueTask<object?> GetDataAsync(DaskComm comm, MsgMap message, CancellationToken cancellationToken)
         {
-            // The scheduler passes max_connections: false and must never be told "busy".
-            bool mayRefuse = request.Get("max_connections") is not false;
-            if (Interlocked.Increment(ref _incomingTransfers) > _options.MaxIncomingTransfers && mayRefuse)
-            {
-                Interlocked.Decrement(ref _incomingTransfers);
-                return new MsgMap().With("status", "busy");
-            }
-
+            GetDataRequest request = GetDataRequest.FromMap(message);
+            bool busy = Interlocked.Increment(ref _incomingTransfers) > _options.MaxIncomingTransfers && request.MayRefuse;
             try
             {
                 var data = new MsgMap();
-                foreach (object? key in KeyList(request.Get("keys")))
+                foreach (object? key in busy ? Array.Empty<object?>() : request.Keys)
                 {
                     if (key is not null && _data.Payload(key) is SerializedPayload payload)
                     {
@@ -76,15 +68,7 @@ namespace DaskPS.Worker
                     }
                 }
 
-                await comm.WriteAsync(new MsgMap().With("status", "OK").With("data", data), cancellationToken).ConfigureAwait(false);
-                using var ack = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                ack.CancelAfter(_options.Comm.HandshakeTimeout);
-                object? answer = await comm.ReadAsync(ack.Token).ConfigureAwait(false);
-                if (answer is not "OK")
-                {
-                    throw new DaskProtocolException($"{comm.PeerAddress} answered get_data with {answer ?? "nil"} instead of \"OK\".");
-                }
-
+                await DataExchange.ServeAsync(comm, busy ? GetDataReply.Busy : new GetDataReply(data), _options.Comm.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
                 return DaskServer.AlreadyReplied;
             }
             finally
@@ -93,12 +77,12 @@ namespace DaskPS.Worker
             }
         }
 
-        private MsgMap UpdateData(MsgMap request)
+        private MsgMap Store(UpdateData request)
         {
-            var sizes = new MsgMap();
+            var sizes = new Dictionary<object, long>(MsgKeyComparer.Instance);
             lock (_gate)
             {
-                foreach (KeyValuePair<object, object?> entry in request.Get("data") as MsgMap ?? new MsgMap())
+                foreach (KeyValuePair<object, object?> entry in request.Data)
                 {
                     SerializedPayload payload = entry.Value as SerializedPayload ?? DaskSerialization.ToPayload(entry.Value);
                     sizes[entry.Key] = _data.Put(entry.Key, payload);
@@ -106,29 +90,29 @@ namespace DaskPS.Worker
                 }
             }
 
-            if (request.Get("report") is true && sizes.Count > 0)
+            if (request.Report && sizes.Count > 0)
             {
-                Send(new MsgMap().With("op", "add-keys").With("keys", sizes.Keys.ToArray()).With("stimulus_id", request.Get("stimulus_id") ?? Stimulus("update-data")));
+                Send(StreamMessages.AddKeys(sizes.Keys.ToArray(), request.StimulusId ?? Stimulus("update-data")));
             }
 
             Dispatch();
-            return new MsgMap().With("nbytes", sizes).With("status", "OK");
+            return UpdateData.Reply(sizes);
         }
 
         /// <summary>The replicate path: fetch these keys from their holders now.</summary>
-        private async Task<object?> GatherAsync(MsgMap whoHas, CancellationToken cancellationToken)
+        private async Task<object?> GatherAsync(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas, CancellationToken cancellationToken)
         {
             var failed = new List<object?>();
-            foreach (IGrouping<string, KeyValuePair<object, object?>> group in whoHas
+            foreach (IGrouping<string, KeyValuePair<object, IReadOnlyList<string>>> group in whoHas
                 .Where(e => !_data.Contains(e.Key))
-                .GroupBy(e => KeyList(e.Value).OfType<string>().FirstOrDefault() ?? string.Empty))
+                .GroupBy(e => e.Value.FirstOrDefault() ?? string.Empty))
             {
                 try
                 {
-                    MsgMap data = await FetchFromAsync(group.Key, group.Select(e => (object?)e.Key).ToArray(), cancellationToken).ConfigureAwait(false);
+                    IReadOnlyDictionary<object, object?> data = (await FetchFromAsync(group.Key, group.Select(e => (object?)e.Key).ToArray(), cancellationToken).ConfigureAwait(false)).Data;
                     lock (_gate)
                     {
-                        foreach (KeyValuePair<object, object?> entry in group)
+                        foreach (KeyValuePair<object, IReadOnlyList<string>> entry in group)
                         {
                             if (data.TryGetValue(entry.Key, out object? value) && value is SerializedPayload payload)
                             {
@@ -142,24 +126,22 @@ namespace DaskPS.Worker
                         }
                     }
                 }
-                catch (Exception e) when (e is DaskException || e is TimeoutException)
+                catch (DaskException)
                 {
                     failed.AddRange(group.Select(entry => (object?)entry.Key));
                 }
             }
 
             Dispatch();
-            return failed.Count == 0
-                ? new MsgMap().With("status", "OK")
-                : new MsgMap().With("status", "partial-fail").With("keys", failed.ToArray());
+            return WorkerRequests.GatherReply(failed);
         }
 
-        private void RemoveReplicas(object? keys, string? stimulusId)
+        private void DropReplicas(IReadOnlyList<object?> keys, string? stimulusId)
         {
             var kept = new List<object?>();
             lock (_gate)
             {
-                foreach (object? key in KeyList(keys))
+                foreach (object? key in keys)
                 {
                     if (key is null)
                     {
@@ -181,35 +163,33 @@ namespace DaskPS.Worker
             if (kept.Count > 0)
             {
                 // Still needed here: tell the scheduler this replica stays.
-                Send(new MsgMap().With("op", "add-keys").With("keys", kept.ToArray()).With("stimulus_id", stimulusId ?? Stimulus("remove-replicas")));
+                Send(StreamMessages.AddKeys(kept, stimulusId ?? Stimulus("remove-replicas")));
             }
         }
 
-        private Task AcquireReplicasAsync(MsgMap whoHas, string? stimulusId)
+        private void Acquire(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas)
         {
             lock (_gate)
             {
-                foreach (KeyValuePair<object, object?> entry in whoHas)
+                foreach (KeyValuePair<object, IReadOnlyList<string>> entry in whoHas)
                 {
                     if (!_data.Contains(entry.Key))
                     {
-                        RequestFetch(entry.Key, KeyList(entry.Value).OfType<string>(), forReplica: true);
+                        RequestFetch(entry.Key, entry.Value, forReplica: true);
                     }
                 }
             }
-
-            return Task.CompletedTask;
         }
 
-        private void OnRefreshWhoHas(MsgMap whoHas)
+        private void OnRefreshWhoHas(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas)
         {
             lock (_gate)
             {
-                foreach (KeyValuePair<object, object?> entry in whoHas)
+                foreach (KeyValuePair<object, IReadOnlyList<string>> entry in whoHas)
                 {
                     if (_fetches.TryGetValue(entry.Key, out Fetch? fetch))
                     {
-                        fetch.Holders = KeyList(entry.Value).OfType<string>().Where(h => h != Address).ToList();
+                        fetch.Holders = entry.Value.Where(h => h != Address).ToList();
                         fetch.Tried.Clear();
                         fetch.AwaitingHolders = false;
                         Schedule(fetch);
@@ -251,7 +231,7 @@ namespace DaskPS.Worker
                 if (!fetch.AwaitingHolders)
                 {
                     fetch.AwaitingHolders = true;
-                    Send(new MsgMap().With("op", "request-refresh-who-has").With("keys", new[] { fetch.Key }).With("stimulus_id", Stimulus("find-missing")));
+                    Send(StreamMessages.RequestRefreshWhoHas(new object?[] { fetch.Key }, Stimulus("find-missing")));
                 }
 
                 return;
@@ -300,17 +280,15 @@ namespace DaskPS.Worker
                     }
                 }
 
-                MsgMap? data = null;
+                IReadOnlyDictionary<object, object?>? data = null;
                 bool busy = false;
                 try
                 {
-                    data = await FetchFromAsync(peer, batch.Cast<object?>().ToArray(), _stopping.Token).ConfigureAwait(false);
+                    GetDataReply reply = await FetchFromAsync(peer, batch.Cast<object?>().ToArray(), _stopping.Token).ConfigureAwait(false);
+                    busy = reply.IsBusy;
+                    data = reply.Data;
                 }
-                catch (PeerBusyException)
-                {
-                    busy = true;
-                }
-                catch (Exception e) when (e is DaskException || e is TimeoutException || e is OperationCanceledException)
+                catch (Exception e) when (e is DaskException || e is OperationCanceledException)
                 {
                     _log.Debug($"Worker '{Name}': fetching {batch.Count} keys from {peer} failed: {e.Message}");
                 }
@@ -352,47 +330,14 @@ namespace DaskPS.Worker
                 if (added.Count > 0)
                 {
                     // The scheduler now knows this worker holds a replica too.
-                    Send(new MsgMap().With("op", "add-keys").With("keys", added.ToArray()).With("stimulus_id", Stimulus("gather-dep-success")));
+                    Send(StreamMessages.AddKeys(added, Stimulus("gather-dep-success")));
                     Dispatch();
                 }
             }
         }
 
-        /// <summary>One get_data exchange with a peer, "OK" included; a busy peer raises <see cref="PeerBusyException"/>.</summary>
-        private async Task<MsgMap> FetchFromAsync(string peer, object?[] keys, CancellationToken cancellationToken)
-        {
-            DaskComm comm = await _pool.AcquireAsync(peer, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await comm.WriteAsync(new MsgMap()
-                    .With("op", "get_data")
-                    .With("keys", keys)
-                    .With("who", Address)
-                    .With("max_connections", null)
-                    .With("serializers", FetchSerializers)
-                    .With("reply", true), cancellationToken).ConfigureAwait(false);
-                object? reply = RemoteErrors.ThrowIfError(await comm.ReadAsync(cancellationToken).ConfigureAwait(false), peer, "get_data");
-                if (reply is MsgMap busy && busy.Get("status") is "busy")
-                {
-                    _pool.Release(peer, comm);
-                    throw new PeerBusyException();
-                }
-
-                if (reply is not MsgMap answer || answer.Get("status") is not "OK" || answer.Get("data") is not MsgMap data)
-                {
-                    throw new DaskProtocolException($"{peer} answered get_data with {reply ?? "nil"}.");
-                }
-
-                await comm.WriteAsync("OK", cancellationToken).ConfigureAwait(false);
-                _pool.Release(peer, comm);
-                return data;
-            }
-            catch (Exception e) when (e is not PeerBusyException)
-            {
-                _pool.Discard(comm);
-                throw;
-            }
-        }
+        private Task<GetDataReply> FetchFromAsync(string peer, object?[] keys, CancellationToken cancellationToken) =>
+            DataExchange.RequestAsync(_pool, peer, new GetDataRequest(keys, Address, MayRefuse: true), cancellationToken);
 
         private sealed class Fetch
         {
@@ -413,11 +358,6 @@ namespace DaskPS.Worker
             public bool ForReplica { get; set; }
 
             public bool AwaitingHolders { get; set; }
-        }
-
-        private sealed class PeerBusyException : DaskException
-        {
-            public PeerBusyException() : base("The peer is busy.") { }
         }
     }
 }

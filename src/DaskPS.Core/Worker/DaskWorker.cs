@@ -9,6 +9,7 @@ using DaskPS.Dialects;
 using DaskPS.Diagnostics;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 using DaskPS.Rpc;
 using DaskPS.Tasks;
 
@@ -26,15 +27,10 @@ namespace DaskPS.Worker
         private readonly Dictionary<string, ITaskRuntime> _runtimes = new Dictionary<string, ITaskRuntime>(StringComparer.Ordinal);
         private readonly DaskServer _server;
         private readonly ConnectionPool _pool;
-        private readonly BatchedSend _stream = new BatchedSend();
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly TaskCompletionSource<bool> _completion = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly string _serverId = $"DaskPS-Worker-{Guid.NewGuid():N}";
-        private DaskComm? _schedulerComm;
-        private SchedulerDialect _dialect = null!;
-        private Task _streamLoop = Task.CompletedTask;
-        private Task _heartbeatLoop = Task.CompletedTask;
-        private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(1);
+        private SchedulerLink? _link;
         private int _stopped;
 
         public DaskWorker(DaskWorkerOptions options)
@@ -89,26 +85,13 @@ namespace DaskPS.Worker
             try
             {
                 Address = await _server.ListenAsync(_options.ListenAddress, cancellationToken).ConfigureAwait(false);
-                DaskRpc scheduler = _pool[_options.SchedulerAddress];
-                var versions = await scheduler.CallAsync("versions", Array.Empty<(string, object?)>(), cancellationToken).ConfigureAwait(false) as MsgMap
-                    ?? throw new DaskProtocolException($"{_options.SchedulerAddress} did not answer 'versions' with a map; is it a dask scheduler?");
-                _dialect = SchedulerDialect.ForVersions(versions);
-
-                _schedulerComm = await Transports.ConnectAsync(_options.SchedulerAddress, _options.Comm, cancellationToken).ConfigureAwait(false);
-                await _schedulerComm.WriteAsync(Registration(versions), cancellationToken).ConfigureAwait(false);
-                object? reply = await _schedulerComm.ReadAsync(cancellationToken).ConfigureAwait(false);
-                if (reply is not MsgMap answer || answer.Get("status") is not "OK")
-                {
-                    string reason = (reply as MsgMap)?.Get("message") as string ?? (reply as MsgMap)?.Get("exception_text") as string ?? reply?.ToString() ?? "no answer";
-                    throw new DaskException($"The scheduler at {_options.SchedulerAddress} refused worker '{Name}': {reason}");
-                }
-
-                _heartbeatInterval = Seconds(answer.Get("heartbeat-interval"), _heartbeatInterval);
+                (SchedulerLink link, object? reply) = await SchedulerLink.RegisterAsync(
+                    _pool, _options.SchedulerAddress, _options.Comm, RegisterMessage, cancellationToken).ConfigureAwait(false);
+                _link = link;
+                TimeSpan heartbeatInterval = Registration.CheckWorkerAccepted(reply, _options.SchedulerAddress, Name, TimeSpan.FromSeconds(1));
                 Status = "running";
-                _stream.Start(_schedulerComm);
-                _streamLoop = Task.Run(StreamLoopAsync);
-                _heartbeatLoop = Task.Run(HeartbeatLoopAsync);
-                _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {_dialect.Name}, task slots: {Slots})");
+                link.Start(link.Dialect.DecodeWorkerMessage, OnMessage, OnLost, HeartbeatAsync, heartbeatInterval);
+                _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {link.Dialect.Name}, task slots: {Slots})");
             }
             catch
             {
@@ -122,125 +105,71 @@ namespace DaskPS.Worker
 
         public ValueTask DisposeAsync() => new ValueTask(CloseAsync());
 
-        private MsgMap Registration(MsgMap versions)
+        private SchedulerDialect Dialect => _link!.Dialect;
+
+        private MsgMap RegisterMessage(SchedulerDialect dialect, MsgMap versions)
         {
-            var resources = new MsgMap().With(Routing.Resource, (double)Slots);
+            var resources = new Dictionary<string, double>(StringComparer.Ordinal) { [Routing.Resource] = Slots };
             foreach (KeyValuePair<string, double> pair in _options.Resources)
             {
                 resources[pair.Key] = pair.Value;
             }
 
-            var registration = new MsgMap()
-                .With("op", "register-worker")
-                .With("reply", false)
-                .With("address", Address)
-                .With("status", "running")
-                .With("server_id", _serverId)
-                .With("stimulus_id", Stimulus("worker-connect"))
-                .With("nthreads", (long)Slots)
-                .With("name", Name)
-                .With("now", Now())
-                .With("resources", resources)
-                .With("memory_limit", _options.MemoryLimit)
-                .With("local_directory", System.IO.Path.GetTempPath())
-                .With("services", new MsgMap())
-                .With("nanny", null)
-                .With("pid", (long)Process.GetCurrentProcess().Id)
-                .With("extra", new MsgMap())
-                // Mirrored, so Python clients see no version mismatch warning.
-                .With("versions", versions)
-                .With("metrics", Metrics());
-            _dialect.CompleteRegistration(registration);
-            return registration;
+            var worker = new RegisterWorker(Address, _serverId, Name, Slots, resources, _options.MemoryLimit, Process.GetCurrentProcess().Id, Stimulus("worker-connect"));
+            return dialect.Encode(worker, versions, _data.TotalBytes, Now());
         }
 
-        /// <summary>Every metric the scheduler and its memory manager read (spilled_bytes.disk included: without it the AMM breaks cluster-wide).</summary>
-        private MsgMap Metrics()
+        private bool OnMessage(object message)
         {
-            long managed = _data.TotalBytes;
-            return new MsgMap()
-                .With("task_counts", new MsgMap())
-                .With("bandwidth", new MsgMap().With("total", 100_000_000L).With("workers", new MsgMap()).With("types", new MsgMap()))
-                .With("digests_total_since_heartbeat", new MsgMap())
-                .With("managed_bytes", managed)
-                .With("spilled_bytes", new MsgMap().With("memory", 0L).With("disk", 0L))
-                .With("transfer", new MsgMap()
-                    .With("incoming_bytes", 0L).With("incoming_count", 0L).With("incoming_count_total", 0L)
-                    .With("outgoing_bytes", 0L).With("outgoing_count", 0L).With("outgoing_count_total", 0L))
-                .With("event_loop_interval", 0.02)
-                .With("cpu", 0.0)
-                .With("memory", Math.Max(managed, GC.GetTotalMemory(false)))
-                .With("time", Now())
-                .With("host_net_io", new MsgMap().With("read_bps", 0.0).With("write_bps", 0.0))
-                .With("host_disk_io", new MsgMap().With("read_bps", 0.0).With("write_bps", 0.0))
-                .With("num_fds", 0L);
+            if (Handle(message))
+            {
+                return true;
+            }
+
+            _ = StopAsync(null, notifyScheduler: true);
+            return false;
         }
 
-        private async Task StreamLoopAsync()
+        private void OnLost(Exception failure)
         {
-            Exception? failure = null;
-            try
-            {
-                while (true)
-                {
-                    object? batch = await _schedulerComm!.ReadAsync(_stopping.Token).ConfigureAwait(false);
-                    foreach (object? message in batch as object?[] ?? new[] { batch })
-                    {
-                        if (message is MsgMap map && !Handle(map))
-                        {
-                            _ = StopAsync(null, notifyScheduler: true);
-                            return;
-                        }
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-
             if (Volatile.Read(ref _stopped) == 0)
             {
-                _log.Error($"Worker '{Name}' lost the scheduler at {_options.SchedulerAddress}: {failure?.Message}");
+                _log.Error($"Worker '{Name}' lost the scheduler at {_options.SchedulerAddress}: {failure.Message}");
                 _ = StopAsync(new DaskException($"The connection to the scheduler at {_options.SchedulerAddress} was lost.", failure), notifyScheduler: false);
             }
         }
 
         /// <summary>Handles one scheduler message; false means "close".</summary>
-        private bool Handle(MsgMap message)
+        private bool Handle(object message)
         {
-            switch (message.Get("op") as string)
+            switch (message)
             {
-                case "compute-task":
-                    OnComputeTask(message);
+                case ComputeTask task:
+                    OnComputeTask(task);
                     break;
-                case "free-keys":
-                    FreeKeys(message.Get("keys"), message.Get("stimulus_id") as string);
+                case FreeKeys free:
+                    Free(free.Keys);
                     break;
-                case "remove-replicas":
-                    RemoveReplicas(message.Get("keys"), message.Get("stimulus_id") as string);
+                case RemoveReplicas remove:
+                    DropReplicas(remove.Keys, remove.StimulusId);
                     break;
-                case "acquire-replicas":
-                    _ = AcquireReplicasAsync(message.Get("who_has") as MsgMap ?? new MsgMap(), message.Get("stimulus_id") as string);
+                case AcquireReplicas acquire:
+                    Acquire(acquire.WhoHas);
                     break;
-                case "steal-request":
-                    OnStealRequest(message);
+                case StealRequest steal:
+                    OnStealRequest(steal);
                     break;
-                case "refresh-who-has":
-                    OnRefreshWhoHas(message.Get("who_has") as MsgMap ?? new MsgMap());
+                case RefreshWhoHas refresh:
+                    OnRefreshWhoHas(refresh.WhoHas);
                     break;
-                case "worker-status-change":
-                    OnStatusChange(message.Get("status") as string);
+                case WorkerStatusChange change:
+                    OnStatusChange(change.Status);
                     break;
-                case "close":
-                    _log.Info($"Worker '{Name}': the scheduler closed it ({message.Get("reason") ?? "no reason"})");
+                case CloseWorker close:
+                    _log.Info($"Worker '{Name}': the scheduler closed it ({close.Reason ?? "no reason"})");
                     return false;
-                default:
-                    _log.Debug($"Worker '{Name}': ignored '{message.Get("op")}'");
+                case UnknownMessage unknown:
+                    _log.Debug($"Worker '{Name}': ignored '{unknown.Op}'");
                     break;
             }
 
@@ -262,31 +191,16 @@ namespace DaskPS.Worker
             }
         }
 
-        private async Task HeartbeatLoopAsync()
+        private async Task<TimeSpan> HeartbeatAsync(TimeSpan interval, CancellationToken cancellationToken)
         {
-            try
+            object? reply = await _pool[_options.SchedulerAddress].CallAsync("heartbeat_worker", WorkerMetrics.Heartbeat(Address, _data.TotalBytes, Now()), cancellationToken).ConfigureAwait(false);
+            if (Registration.IsMissing(reply))
             {
-                while (!_stopping.IsCancellationRequested)
-                {
-                    await Task.Delay(_heartbeatInterval, _stopping.Token).ConfigureAwait(false);
-                    object? reply = await _pool[_options.SchedulerAddress].CallAsync("heartbeat_worker", new (string, object?)[]
-                    {
-                        ("address", Address), ("now", Now()), ("metrics", Metrics()), ("executing", new MsgMap()), ("extensions", new MsgMap()),
-                    }, _stopping.Token).ConfigureAwait(false);
-                    if (reply is MsgMap answer && answer.Get("status") is "missing")
-                    {
-                        _log.Warning($"Worker '{Name}': the scheduler no longer knows this worker; stopping.");
-                        _ = StopAsync(null, notifyScheduler: false);
-                        return;
-                    }
+                _log.Warning($"Worker '{Name}': the scheduler no longer knows this worker; stopping.");
+                _ = StopAsync(null, notifyScheduler: false);
+            }
 
-                    _heartbeatInterval = Seconds((reply as MsgMap)?.Get("heartbeat-interval"), _heartbeatInterval);
-                }
-            }
-            catch (Exception e) when (e is OperationCanceledException || e is DaskException || e is TimeoutException)
-            {
-                // Stopping, or the scheduler is gone (the stream loop reports that).
-            }
+            return Registration.HeartbeatInterval(reply, interval);
         }
 
         private async Task StopAsync(Exception? failure, bool notifyScheduler)
@@ -300,24 +214,25 @@ namespace DaskPS.Worker
             Status = "closing";
             try
             {
-                if (notifyScheduler && _schedulerComm is not null && !_schedulerComm.IsClosed)
+                if (notifyScheduler && _link is not null && _link.IsOpen)
                 {
-                    _stream.Send(new MsgMap().With("op", "worker-status-change").With("status", "closing").With("stimulus_id", Stimulus("worker-close")));
-                    _stream.Send(new MsgMap().With("op", "close-stream"));
-                    await _stream.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                    await _link.CloseStreamAsync(StreamMessages.WorkerClosing(Stimulus("worker-close"))).ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is CommClosedException || e is TimeoutException)
+            catch (Exception e) when (e is CommClosedException || e is DaskTimeoutException)
             {
                 _log.Debug($"Worker '{Name}': {e.Message}");
             }
 
             _stopping.Cancel();
-            _stream.Abort();
+            _link?.Abort();
             AbandonAll();
             await _server.DisposeAsync().ConfigureAwait(false);
             await _pool.DisposeAsync().ConfigureAwait(false);
-            await Task.WhenAll(_streamLoop, _heartbeatLoop).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            if (_link is not null)
+            {
+                await _link.StopAsync().ConfigureAwait(false);
+            }
             foreach (IDisposable runtime in _runtimes.Values.OfType<IDisposable>())
             {
                 runtime.Dispose();
@@ -334,21 +249,6 @@ namespace DaskPS.Worker
                 _completion.TrySetException(failure);
             }
         }
-
-        private static object?[] KeyList(object? keys) => keys switch
-        {
-            object?[] array => array,
-            PySet set => set.Items.ToArray(),
-            null => Array.Empty<object?>(),
-            _ => new[] { keys },
-        };
-
-        private static TimeSpan Seconds(object? value, TimeSpan fallback) => value switch
-        {
-            double d when d > 0 => TimeSpan.FromSeconds(d),
-            long l when l > 0 => TimeSpan.FromSeconds(l),
-            _ => fallback,
-        };
 
         /// <summary>Unix time in seconds with sub-millisecond resolution.</summary>
         private static double Now() => (DateTime.UtcNow - UnixEpoch).Ticks / (double)TimeSpan.TicksPerSecond;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 
 namespace DaskPS.Worker
 {
@@ -21,20 +22,19 @@ namespace DaskPS.Worker
     /// <summary>One compute-task this worker was given, from arrival until it is reported or forgotten.</summary>
     internal sealed class WorkerTask
     {
-        public WorkerTask(object key, MsgMap message, object?[] priority, long sequence)
+        public WorkerTask(object key, ComputeTask message, long sequence)
         {
             Key = key;
             Message = message;
-            Priority = priority;
             Sequence = sequence;
         }
 
         public object Key { get; }
 
-        /// <summary>The compute-task message, kept for the run_spec and for echoing release-specific fields.</summary>
-        public MsgMap Message { get; }
+        /// <summary>The compute-task, kept for the run_spec and for echoing release-specific fields.</summary>
+        public ComputeTask Message { get; }
 
-        public object?[] Priority { get; }
+        public object?[] Priority => Message.Priority;
 
         /// <summary>Arrival order: ties in priority run first come, first served.</summary>
         public long Sequence { get; }

@@ -257,7 +257,7 @@ namespace DaskPS.Core.Tests.Client
             options.Comm.HandshakeTimeout = TimeSpan.FromSeconds(2);
             Exception error = await Assert.ThrowsAnyAsync<Exception>(() => DaskClient.ConnectAsync($"tcp://127.0.0.1:{port}", options));
 
-            Assert.True(error is DaskProtocolException || error is TimeoutException || error is CommClosedException, error.ToString());
+            Assert.True(error is DaskProtocolException || error is DaskTimeoutException || error is CommClosedException, error.ToString());
             listener.Stop();
         }
 

@@ -126,7 +126,7 @@ namespace DaskPS.Core.Tests.Comm
 
             Assert.Contains(problem, error.Message);
             Assert.Contains($"'{text}'", error.Message);
-            Assert.IsAssignableFrom<FormatException>(error);
+            Assert.IsAssignableFrom<DaskException>(error);
 
             Assert.False(DaskAddress.TryParse(text, out _, out string? reason));
             Assert.Equal(error.Message, reason);

@@ -102,7 +102,7 @@ namespace DaskPS.Core.Tests.Rpc
             DaskRpc rpc = pool[address];
             rpc.Timeout = TimeSpan.FromMilliseconds(300);
 
-            var error = await Assert.ThrowsAsync<TimeoutException>(() => rpc.CallAsync("never"));
+            var error = await Assert.ThrowsAsync<DaskTimeoutException>(() => rpc.CallAsync("never"));
 
             Assert.Contains("'never'", error.Message);
             Assert.Contains(address, error.Message);

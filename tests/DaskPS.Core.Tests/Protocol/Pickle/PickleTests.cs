@@ -82,7 +82,7 @@ namespace DaskPS.Core.Tests.Protocol.Pickle
             PickleObject task = layers.Values.Cast<PickleObject>().Select(l => (MsgMap)l.Attributes!["mapping"]!).First(m => m.ContainsKey(c.Key))[c.Key] as PickleObject ?? throw new InvalidOperationException();
             var computeTask = new MsgMap().With("run_spec", new PickledPayload(new MsgMap().With("pickled-obj", PickleWriter.Write(task)), Array.Empty<ReadOnlyMemory<byte>>()));
 
-            DaskPS.Tasks.TaskSpec spec = Dialect2024().DecodeTask(computeTask);
+            DaskPS.Tasks.TaskSpec spec = Dialect2024().DecodeComputeTask(computeTask).ReadSpec();
 
             Assert.Equal("Max", spec.Function.Get("method"));
             Assert.Equal(new object[] { a.Key }, spec.DependencyKeys());
@@ -96,7 +96,7 @@ namespace DaskPS.Core.Tests.Protocol.Pickle
             pythonFunction[0] = 0x80;
             var computeTask = new MsgMap().With("run_spec", new PickledPayload(new MsgMap().With("pickled-obj", pythonFunction), Array.Empty<ReadOnlyMemory<byte>>()));
 
-            var error = Assert.Throws<DaskPS.Tasks.TaskNotRunnableException>(() => Dialect2024().DecodeTask(computeTask));
+            var error = Assert.Throws<DaskPS.Tasks.TaskNotRunnableException>(() => Dialect2024().DecodeComputeTask(computeTask).ReadSpec());
 
             Assert.Contains("Python", error.Message);
         }
