@@ -20,7 +20,7 @@ namespace DaskPS.Worker
     /// dependencies from peers, serves its data to peers and clients, and answers the scheduler truthfully
     /// (a task freed or stolen is never reported). Stopping releases every socket and background task.
     /// </summary>
-    public sealed partial class DaskWorker : IAsyncDisposable
+    public sealed class DaskWorker : IAsyncDisposable
     {
         private readonly DaskWorkerOptions _options;
         private readonly DaskLogger _log;
@@ -30,6 +30,9 @@ namespace DaskPS.Worker
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly TaskCompletionSource<bool> _completion = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly string _serverId = $"DaskPS-Worker-{Guid.NewGuid():N}";
+        private readonly WorkerTaskTable _table = new WorkerTaskTable();
+        private readonly DataTransfers _transfers;
+        private readonly TaskExecution _execution;
         private SchedulerLink? _link;
         private int _stopped;
 
@@ -55,7 +58,8 @@ namespace DaskPS.Worker
             Name = options.Name ?? $"daskps-{Environment.MachineName.ToLowerInvariant()}-{Process.GetCurrentProcess().Id}-{Guid.NewGuid().ToString("N").Substring(0, 6)}";
             _server = new DaskServer("Worker", options.Comm, _log);
             _pool = new ConnectionPool(ConnectionPool.DefaultLimit, options.Comm);
-            _slots = new SemaphoreSlim(options.Slots, options.Slots);
+            _transfers = new DataTransfers(this, _table, _pool, options, _stopping.Token);
+            _execution = new TaskExecution(this, _table, _transfers, _runtimes, options, _stopping.Token);
             RegisterHandlers();
         }
 
@@ -72,9 +76,9 @@ namespace DaskPS.Worker
         public string Status { get; private set; } = "init";
 
         /// <summary>The keys whose values this worker holds.</summary>
-        public IReadOnlyList<object> Keys => _data.Keys;
+        public IReadOnlyList<object> Keys => _table.Data.Keys;
 
-        public int TasksRun => Volatile.Read(ref _tasksRun);
+        public int TasksRun => _execution.TasksRun;
 
         /// <summary>Completes when the worker has stopped; faults if it stopped because something failed.</summary>
         public Task Completion => _completion.Task;
@@ -105,7 +109,50 @@ namespace DaskPS.Worker
 
         public ValueTask DisposeAsync() => new ValueTask(CloseAsync());
 
-        private SchedulerDialect Dialect => _link!.Dialect;
+        internal SchedulerDialect Dialect => _link!.Dialect;
+
+        /// <summary>Starts the tasks that are ready, e.g. after data arrived.</summary>
+        internal void Dispatch() => _execution.Dispatch();
+
+        internal void Send(MsgMap message)
+        {
+            try
+            {
+                _link!.Send(message);
+            }
+            catch (CommClosedException)
+            {
+                // The stream is gone; the stream loop stops the worker.
+            }
+        }
+
+        private void RegisterHandlers()
+        {
+            _server.AddHandler("get_data", _transfers.GetDataAsync);
+            _server.AddHandler("update_data", (_, request, _) => new ValueTask<object?>(_transfers.Store(UpdateData.FromMap(request))));
+            _server.AddHandler("gather", (_, request, token) => new ValueTask<object?>(_transfers.GatherAsync(WorkerRequests.WhoHas(request), token)));
+            _server.AddHandler("free_keys", (_, request, _) =>
+            {
+                Free(WorkerRequests.Keys(request));
+                return new ValueTask<object?>((object?)null);
+            });
+            _server.AddHandler("delete_data", (_, request, _) =>
+            {
+                lock (_table.Gate)
+                {
+                    foreach (object? key in WorkerRequests.Keys(request))
+                    {
+                        if (key is not null)
+                        {
+                            _table.Data.Remove(key);
+                        }
+                    }
+                }
+
+                return new ValueTask<object?>("OK");
+            });
+            _server.AddHandler("ping", (_, _, _) => new ValueTask<object?>(new byte[] { (byte)'p', (byte)'o', (byte)'n', (byte)'g' }));
+        }
 
         private MsgMap RegisterMessage(SchedulerDialect dialect, MsgMap versions)
         {
@@ -115,8 +162,8 @@ namespace DaskPS.Worker
                 resources[pair.Key] = pair.Value;
             }
 
-            var worker = new RegisterWorker(Address, _serverId, Name, Slots, resources, _options.MemoryLimit, Process.GetCurrentProcess().Id, Stimulus("worker-connect"));
-            return dialect.Encode(worker, versions, _data.TotalBytes, Now());
+            var worker = new RegisterWorker(Address, _serverId, Name, Slots, resources, _options.MemoryLimit, Process.GetCurrentProcess().Id, WorkerClock.Stimulus("worker-connect"));
+            return dialect.Encode(worker, versions, _table.Data.TotalBytes, WorkerClock.Now());
         }
 
         private bool OnMessage(object message)
@@ -145,22 +192,22 @@ namespace DaskPS.Worker
             switch (message)
             {
                 case ComputeTask task:
-                    OnComputeTask(task);
+                    _execution.OnComputeTask(task);
                     break;
                 case FreeKeys free:
                     Free(free.Keys);
                     break;
                 case RemoveReplicas remove:
-                    DropReplicas(remove.Keys, remove.StimulusId);
+                    _transfers.DropReplicas(remove.Keys, remove.StimulusId);
                     break;
                 case AcquireReplicas acquire:
-                    Acquire(acquire.WhoHas);
+                    _transfers.Acquire(acquire.WhoHas);
                     break;
                 case StealRequest steal:
-                    OnStealRequest(steal);
+                    _execution.OnStealRequest(steal);
                     break;
                 case RefreshWhoHas refresh:
-                    OnRefreshWhoHas(refresh.WhoHas);
+                    _transfers.OnRefreshWhoHas(refresh.WhoHas);
                     break;
                 case WorkerStatusChange change:
                     OnStatusChange(change.Status);
@@ -191,9 +238,17 @@ namespace DaskPS.Worker
             }
         }
 
+        private void Free(IReadOnlyList<object?> keys)
+        {
+            lock (_table.Gate)
+            {
+                _table.Free(keys);
+            }
+        }
+
         private async Task<TimeSpan> HeartbeatAsync(TimeSpan interval, CancellationToken cancellationToken)
         {
-            object? reply = await _pool[_options.SchedulerAddress].CallAsync("heartbeat_worker", WorkerMetrics.Heartbeat(Address, _data.TotalBytes, Now()), cancellationToken).ConfigureAwait(false);
+            object? reply = await _pool[_options.SchedulerAddress].CallAsync("heartbeat_worker", WorkerMetrics.Heartbeat(Address, _table.Data.TotalBytes, WorkerClock.Now()), cancellationToken).ConfigureAwait(false);
             if (Registration.IsMissing(reply))
             {
                 _log.Warning($"Worker '{Name}': the scheduler no longer knows this worker; stopping.");
@@ -216,7 +271,7 @@ namespace DaskPS.Worker
             {
                 if (notifyScheduler && _link is not null && _link.IsOpen)
                 {
-                    await _link.CloseStreamAsync(StreamMessages.WorkerClosing(Stimulus("worker-close"))).ConfigureAwait(false);
+                    await _link.CloseStreamAsync(StreamMessages.WorkerClosing(WorkerClock.Stimulus("worker-close"))).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is CommClosedException || e is DaskTimeoutException)
@@ -226,7 +281,11 @@ namespace DaskPS.Worker
 
             _stopping.Cancel();
             _link?.Abort();
-            AbandonAll();
+            lock (_table.Gate)
+            {
+                _table.AbandonAll();
+            }
+
             await _server.DisposeAsync().ConfigureAwait(false);
             await _pool.DisposeAsync().ConfigureAwait(false);
             if (_link is not null)
@@ -249,12 +308,5 @@ namespace DaskPS.Worker
                 _completion.TrySetException(failure);
             }
         }
-
-        /// <summary>Unix time in seconds with sub-millisecond resolution.</summary>
-        private static double Now() => (DateTime.UtcNow - UnixEpoch).Ticks / (double)TimeSpan.TicksPerSecond;
-
-        private static readonly DateTime UnixEpoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-
-        private static string Stimulus(string what) => $"{what}-{Now():0.000}";
     }
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Comm;
+using DaskPS.Diagnostics;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Protocol.Messages;
@@ -15,45 +16,33 @@ namespace DaskPS.Worker
     /// Moving data: fetching dependencies from peers (batched per peer, a few transfers per peer at a time,
     /// asking the scheduler for new holders when they are gone) and serving get_data, update_data and gather.
     /// </summary>
-    public sealed partial class DaskWorker
+    internal sealed class DataTransfers
     {
         private const int KeysPerTransfer = 100;
 
+        private readonly DaskWorker _worker;
+        private readonly WorkerTaskTable _table;
+        private readonly ConnectionPool _pool;
+        private readonly DaskWorkerOptions _options;
+        private readonly DaskLogger _log;
+        private readonly CancellationToken _stopping;
         private readonly Dictionary<object, Fetch> _fetches = new Dictionary<object, Fetch>(MsgKeyComparer.Instance);
         private readonly Dictionary<string, Queue<object>> _peerQueues = new Dictionary<string, Queue<object>>(StringComparer.Ordinal);
         private readonly Dictionary<string, int> _peerTransfers = new Dictionary<string, int>(StringComparer.Ordinal);
         private int _incomingTransfers;
 
-        private void RegisterHandlers()
+        public DataTransfers(DaskWorker worker, WorkerTaskTable table, ConnectionPool pool, DaskWorkerOptions options, CancellationToken stopping)
         {
-            _server.AddHandler("get_data", GetDataAsync);
-            _server.AddHandler("update_data", (_, request, _) => new ValueTask<object?>(Store(UpdateData.FromMap(request))));
-            _server.AddHandler("gather", (_, request, token) => new ValueTask<object?>(GatherAsync(WorkerRequests.WhoHas(request), token)));
-            _server.AddHandler("free_keys", (_, request, _) =>
-            {
-                Free(WorkerRequests.Keys(request));
-                return new ValueTask<object?>((object?)null);
-            });
-            _server.AddHandler("delete_data", (_, request, _) =>
-            {
-                lock (_gate)
-                {
-                    foreach (object? key in WorkerRequests.Keys(request))
-                    {
-                        if (key is not null)
-                        {
-                            _data.Remove(key);
-                        }
-                    }
-                }
-
-                return new ValueTask<object?>("OK");
-            });
-            _server.AddHandler("ping", (_, _, _) => new ValueTask<object?>(new byte[] { (byte)'p', (byte)'o', (byte)'n', (byte)'g' }));
+            _worker = worker;
+            _table = table;
+            _pool = pool;
+            _options = options;
+            _log = options.Logger;
+            _stopping = stopping;
         }
 
         /// <summary>Serves values; the requester's "OK" must arrive before the connection takes another request.</summary>
-        private async ValueTask<object?> GetDataAsync(DaskComm comm, MsgMap message, CancellationToken cancellationToken)
+        public async ValueTask<object?> GetDataAsync(DaskComm comm, MsgMap message, CancellationToken cancellationToken)
         {
             GetDataRequest request = GetDataRequest.FromMap(message);
             bool busy = Interlocked.Increment(ref _incomingTransfers) > _options.MaxIncomingTransfers && request.MayRefuse;
@@ -62,7 +51,7 @@ namespace DaskPS.Worker
                 var data = new MsgMap();
                 foreach (object? key in busy ? Array.Empty<object?>() : request.Keys)
                 {
-                    if (key is not null && _data.Payload(key) is SerializedPayload payload)
+                    if (key is not null && _table.Data.Payload(key) is SerializedPayload payload)
                     {
                         data[key] = payload;
                     }
@@ -77,47 +66,45 @@ namespace DaskPS.Worker
             }
         }
 
-        private MsgMap Store(UpdateData request)
+        public MsgMap Store(UpdateData request)
         {
             var sizes = new Dictionary<object, long>(MsgKeyComparer.Instance);
-            lock (_gate)
+            lock (_table.Gate)
             {
                 foreach (KeyValuePair<object, object?> entry in request.Data)
                 {
                     SerializedPayload payload = entry.Value as SerializedPayload ?? DaskSerialization.ToPayload(entry.Value);
-                    sizes[entry.Key] = _data.Put(entry.Key, payload);
-                    Satisfied(entry.Key);
+                    sizes[entry.Key] = _table.Receive(entry.Key, payload);
                 }
             }
 
             if (request.Report && sizes.Count > 0)
             {
-                Send(StreamMessages.AddKeys(sizes.Keys.ToArray(), request.StimulusId ?? Stimulus("update-data")));
+                _worker.Send(StreamMessages.AddKeys(sizes.Keys.ToArray(), request.StimulusId ?? WorkerClock.Stimulus("update-data")));
             }
 
-            Dispatch();
+            _worker.Dispatch();
             return UpdateData.Reply(sizes);
         }
 
         /// <summary>The replicate path: fetch these keys from their holders now.</summary>
-        private async Task<object?> GatherAsync(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas, CancellationToken cancellationToken)
+        public async Task<object?> GatherAsync(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas, CancellationToken cancellationToken)
         {
             var failed = new List<object?>();
             foreach (IGrouping<string, KeyValuePair<object, IReadOnlyList<string>>> group in whoHas
-                .Where(e => !_data.Contains(e.Key))
+                .Where(e => !_table.Data.Contains(e.Key))
                 .GroupBy(e => e.Value.FirstOrDefault() ?? string.Empty))
             {
                 try
                 {
                     IReadOnlyDictionary<object, object?> data = (await FetchFromAsync(group.Key, group.Select(e => (object?)e.Key).ToArray(), cancellationToken).ConfigureAwait(false)).Data;
-                    lock (_gate)
+                    lock (_table.Gate)
                     {
                         foreach (KeyValuePair<object, IReadOnlyList<string>> entry in group)
                         {
                             if (data.TryGetValue(entry.Key, out object? value) && value is SerializedPayload payload)
                             {
-                                _data.Put(entry.Key, payload);
-                                Satisfied(entry.Key);
+                                _table.Receive(entry.Key, payload);
                             }
                             else
                             {
@@ -132,14 +119,14 @@ namespace DaskPS.Worker
                 }
             }
 
-            Dispatch();
+            _worker.Dispatch();
             return WorkerRequests.GatherReply(failed);
         }
 
-        private void DropReplicas(IReadOnlyList<object?> keys, string? stimulusId)
+        public void DropReplicas(IReadOnlyList<object?> keys, string? stimulusId)
         {
             var kept = new List<object?>();
-            lock (_gate)
+            lock (_table.Gate)
             {
                 foreach (object? key in keys)
                 {
@@ -148,14 +135,14 @@ namespace DaskPS.Worker
                         continue;
                     }
 
-                    if (Needed(key) || _tasks.TryGetValue(key, out WorkerTask? task) && task.State != WorkerTaskState.Finished)
+                    if (_table.Needed(key) || _table.TryGet(key, out WorkerTask task) && task.State != WorkerTaskState.Finished)
                     {
                         kept.Add(key);
                     }
                     else
                     {
-                        _tasks.Remove(key);
-                        _data.Remove(key);
+                        _table.Remove(key);
+                        _table.Data.Remove(key);
                     }
                 }
             }
@@ -163,17 +150,17 @@ namespace DaskPS.Worker
             if (kept.Count > 0)
             {
                 // Still needed here: tell the scheduler this replica stays.
-                Send(StreamMessages.AddKeys(kept, stimulusId ?? Stimulus("remove-replicas")));
+                _worker.Send(StreamMessages.AddKeys(kept, stimulusId ?? WorkerClock.Stimulus("remove-replicas")));
             }
         }
 
-        private void Acquire(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas)
+        public void Acquire(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas)
         {
-            lock (_gate)
+            lock (_table.Gate)
             {
                 foreach (KeyValuePair<object, IReadOnlyList<string>> entry in whoHas)
                 {
-                    if (!_data.Contains(entry.Key))
+                    if (!_table.Data.Contains(entry.Key))
                     {
                         RequestFetch(entry.Key, entry.Value, forReplica: true);
                     }
@@ -181,15 +168,15 @@ namespace DaskPS.Worker
             }
         }
 
-        private void OnRefreshWhoHas(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas)
+        public void OnRefreshWhoHas(IReadOnlyDictionary<object, IReadOnlyList<string>> whoHas)
         {
-            lock (_gate)
+            lock (_table.Gate)
             {
                 foreach (KeyValuePair<object, IReadOnlyList<string>> entry in whoHas)
                 {
                     if (_fetches.TryGetValue(entry.Key, out Fetch? fetch))
                     {
-                        fetch.Holders = entry.Value.Where(h => h != Address).ToList();
+                        fetch.Holders = entry.Value.Where(h => h != _worker.Address).ToList();
                         fetch.Tried.Clear();
                         fetch.AwaitingHolders = false;
                         Schedule(fetch);
@@ -198,8 +185,8 @@ namespace DaskPS.Worker
             }
         }
 
-        /// <summary>Starts (or widens) the fetch of one key. Caller holds the lock.</summary>
-        private void RequestFetch(object key, IEnumerable<string> holders, bool forReplica)
+        /// <summary>Starts (or widens) the fetch of one key. Caller holds the table's gate.</summary>
+        public void RequestFetch(object key, IEnumerable<string> holders, bool forReplica)
         {
             if (_fetches.TryGetValue(key, out Fetch? fetch))
             {
@@ -212,12 +199,12 @@ namespace DaskPS.Worker
                 return;
             }
 
-            fetch = new Fetch(key, holders.Where(h => h != Address).ToList(), forReplica);
+            fetch = new Fetch(key, holders.Where(h => h != _worker.Address).ToList(), forReplica);
             _fetches[key] = fetch;
             Schedule(fetch);
         }
 
-        /// <summary>Queues a fetch on a holder not tried yet, or asks the scheduler who else has it. Caller holds the lock.</summary>
+        /// <summary>Queues a fetch on a holder not tried yet, or asks the scheduler who else has it. Caller holds the gate.</summary>
         private void Schedule(Fetch fetch)
         {
             if (_stopping.IsCancellationRequested)
@@ -231,7 +218,7 @@ namespace DaskPS.Worker
                 if (!fetch.AwaitingHolders)
                 {
                     fetch.AwaitingHolders = true;
-                    Send(StreamMessages.RequestRefreshWhoHas(new object?[] { fetch.Key }, Stimulus("find-missing")));
+                    _worker.Send(StreamMessages.RequestRefreshWhoHas(new object?[] { fetch.Key }, WorkerClock.Stimulus("find-missing")));
                 }
 
                 return;
@@ -257,17 +244,17 @@ namespace DaskPS.Worker
             while (true)
             {
                 var batch = new List<object>();
-                lock (_gate)
+                lock (_table.Gate)
                 {
                     Queue<object> queue = _peerQueues[peer];
                     while (queue.Count > 0 && batch.Count < KeysPerTransfer)
                     {
                         object key = queue.Dequeue();
-                        if (_fetches.TryGetValue(key, out Fetch? fetch) && (fetch.ForReplica || Needed(key)) && !batch.Contains(key, MsgKeyComparer.Instance))
+                        if (_fetches.TryGetValue(key, out Fetch? fetch) && (fetch.ForReplica || _table.Needed(key)) && !batch.Contains(key, MsgKeyComparer.Instance))
                         {
                             batch.Add(key);
                         }
-                        else if (fetch is not null && !fetch.ForReplica && !Needed(key))
+                        else if (fetch is not null && !fetch.ForReplica && !_table.Needed(key))
                         {
                             _fetches.Remove(key);
                         }
@@ -284,13 +271,13 @@ namespace DaskPS.Worker
                 bool busy = false;
                 try
                 {
-                    GetDataReply reply = await FetchFromAsync(peer, batch.Cast<object?>().ToArray(), _stopping.Token).ConfigureAwait(false);
+                    GetDataReply reply = await FetchFromAsync(peer, batch.Cast<object?>().ToArray(), _stopping).ConfigureAwait(false);
                     busy = reply.IsBusy;
                     data = reply.Data;
                 }
                 catch (Exception e) when (e is DaskException || e is OperationCanceledException)
                 {
-                    _log.Debug($"Worker '{Name}': fetching {batch.Count} keys from {peer} failed: {e.Message}");
+                    _log.Debug($"Worker '{_worker.Name}': fetching {batch.Count} keys from {peer} failed: {e.Message}");
                 }
 
                 if (busy)
@@ -299,7 +286,7 @@ namespace DaskPS.Worker
                 }
 
                 var added = new List<object?>();
-                lock (_gate)
+                lock (_table.Gate)
                 {
                     foreach (object key in batch)
                     {
@@ -311,9 +298,8 @@ namespace DaskPS.Worker
                         if (data is not null && data.TryGetValue(key, out object? value) && value is SerializedPayload payload)
                         {
                             _fetches.Remove(key);
-                            _data.Put(key, payload);
+                            _table.Receive(key, payload);
                             added.Add(key);
-                            Satisfied(key);
                         }
                         else
                         {
@@ -330,14 +316,14 @@ namespace DaskPS.Worker
                 if (added.Count > 0)
                 {
                     // The scheduler now knows this worker holds a replica too.
-                    Send(StreamMessages.AddKeys(added, Stimulus("gather-dep-success")));
-                    Dispatch();
+                    _worker.Send(StreamMessages.AddKeys(added, WorkerClock.Stimulus("gather-dep-success")));
+                    _worker.Dispatch();
                 }
             }
         }
 
         private Task<GetDataReply> FetchFromAsync(string peer, object?[] keys, CancellationToken cancellationToken) =>
-            DataExchange.RequestAsync(_pool, peer, new GetDataRequest(keys, Address, MayRefuse: true), cancellationToken);
+            DataExchange.RequestAsync(_pool, peer, new GetDataRequest(keys, _worker.Address, MayRefuse: true), cancellationToken);
 
         private sealed class Fetch
         {
