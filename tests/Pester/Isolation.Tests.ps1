@@ -66,8 +66,7 @@ finally { Stop-DaskClient -Confirm:`$false }
             $report.OtherStillWorks | Should -Be '[1,2,3]'
         }
         finally {
-            if (-not $process.HasExited) { $process.Kill($true) }
-            $process.Dispose()
+            Stop-PowerShellProcess $process
         }
     }
 }

@@ -36,8 +36,7 @@ finally { Stop-DaskClient -Confirm:`$false }
             $output.Result | Should -Match 'results 10,20,30'
         }
         finally {
-            if (-not $process.HasExited) { $process.Kill($true) }
-            $process.Dispose()
+            Stop-PowerShellProcess $process
             Remove-Item $newHome -Recurse -Force -ErrorAction Ignore
         }
     }

@@ -93,10 +93,30 @@ function Start-PowerShellProcess {
 
 <#
 .SYNOPSIS
+    Ends a process from Start-PowerShellProcess (and what it started) if it is still running, and releases it.
+#>
+function Stop-PowerShellProcess {
+    param([System.Diagnostics.Process] $Process)
+    if (-not $Process) { return }
+    if (-not $Process.HasExited) { $Process.Kill($true) }
+    $Process.Dispose()
+}
+
+<#
+.SYNOPSIS
+    Starts a DaskPS worker in the foreground (Start-DaskWorker -Wait) in another PowerShell engine; returns its Process.
+#>
+function Start-ForegroundWorker {
+    param([string] $Scheduler, [string] $Name)
+    Start-PowerShellProcess '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$(Get-DaskPSManifest)'; Start-DaskWorker -Scheduler $Scheduler -Name $Name -Wait"
+}
+
+<#
+.SYNOPSIS
     Child processes of this PowerShell process (a dask-scheduler it started shows up here until it is stopped).
 #>
 function Get-ChildProcess {
     Get-Process | Where-Object { $_.Parent -and $_.Parent.Id -eq $PID -and -not $_.HasExited }
 }
 
-Export-ModuleMember -Function Start-PowerShellProcess, Get-UnusedTcpPort, Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess
+Export-ModuleMember -Function Start-PowerShellProcess, Stop-PowerShellProcess, Start-ForegroundWorker, Get-UnusedTcpPort, Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess

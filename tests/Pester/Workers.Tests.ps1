@@ -189,8 +189,7 @@ Describe 'Start-DaskWorker' {
     }
 
     It 'gives up fetching from a holder that does not answer when Get-DaskResult -Timeout runs out' -Skip:$IsWindows {
-        $manifest = Get-DaskPSManifest
-        $process = Start-PowerShellProcess '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Start-DaskWorker -Scheduler $($scheduler.Address) -Name frozen -Wait"
+        $process = Start-ForegroundWorker -Scheduler $scheduler.Address -Name 'frozen'
         try {
             Wait-Until { Get-DaskWorker -Name 'frozen' } -Because 'the worker to register'
             $node = Submit-DaskTask { 'held' } -Workers (Get-DaskWorker -Name 'frozen').Address
@@ -204,8 +203,7 @@ Describe 'Start-DaskWorker' {
         }
         finally {
             & kill -CONT $process.Id
-            if (-not $process.HasExited) { $process.Kill($true) }
-            $process.Dispose()
+            Stop-PowerShellProcess $process
         }
     }
 
@@ -213,9 +211,8 @@ Describe 'Start-DaskWorker' {
         @{ Signal = 'INT'; Meaning = 'Ctrl+C' }
         @{ Signal = 'TERM'; Meaning = 'a service manager stopping it' }
     ) {
-        $manifest = Get-DaskPSManifest
         $name = "waiter-$Signal"
-        $process = Start-PowerShellProcess '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Start-DaskWorker -Scheduler $($scheduler.Address) -Name $name -Wait"
+        $process = Start-ForegroundWorker -Scheduler $scheduler.Address -Name $name
         try {
             Wait-Until { Get-DaskWorker -Name $name } -Because 'the foreground worker to register'
             Submit-DaskTask { "ran $args" } -ArgumentList $Signal -Workers (Get-DaskWorker -Name $name).Address | Get-DaskResult | Should -Be "ran $Signal"
@@ -232,8 +229,7 @@ Describe 'Start-DaskWorker' {
             $log | Where-Object { $_ -match "Received 'close-stream' from $([regex]::Escape($peer))" } | Should -Not -BeNullOrEmpty
         }
         finally {
-            if (-not $process.HasExited) { $process.Kill($true) }
-            $process.Dispose()
+            Stop-PowerShellProcess $process
         }
     }
 }
