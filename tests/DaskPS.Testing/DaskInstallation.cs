@@ -6,7 +6,8 @@ namespace DaskPS.Testing
 {
     /// <summary>
     /// Where the real dask of a given version lives on this machine: Debian's 2022.12.1 on /usr/bin/python3,
-    /// or Debian 13's 2024.12.1 unpacked privately by scripts/install-dask-2024.12.sh.
+    /// Debian 13's 2024.12.1 unpacked privately by scripts/install-dask-2024.12.sh, or any other installation for
+    /// /usr/bin/python3 named by its PYTHONPATH folder (DASKPS_DASK_PYTHONPATH; README: "Other dask releases").
     /// </summary>
     public sealed class DaskInstallation
     {
@@ -23,8 +24,32 @@ namespace DaskPS.Testing
         /// <summary>Variables to set for every Python process of this installation.</summary>
         public IReadOnlyDictionary<string, string> Environment { get; }
 
-        /// <summary>The version chosen by DASKPS_DASK_VERSION (2022.12 by default).</summary>
-        public static DaskInstallation Selected => ForVersion(System.Environment.GetEnvironmentVariable("DASKPS_DASK_VERSION") ?? "2022.12");
+        /// <summary>
+        /// The installation at DASKPS_DASK_PYTHONPATH when set (DASKPS_DASK_VERSION then names its release), otherwise
+        /// the version chosen by DASKPS_DASK_VERSION (2022.12 by default).
+        /// </summary>
+        public static DaskInstallation Selected
+        {
+            get
+            {
+                string? version = System.Environment.GetEnvironmentVariable("DASKPS_DASK_VERSION");
+                string? pythonPath = System.Environment.GetEnvironmentVariable("DASKPS_DASK_PYTHONPATH");
+                return string.IsNullOrEmpty(pythonPath) ? ForVersion(version ?? "2022.12") : AtPythonPath(version ?? "(unnamed)", pythonPath!);
+            }
+        }
+
+        /// <summary>An installation whose packages are in <paramref name="pythonPath"/> (a PYTHONPATH for /usr/bin/python3).</summary>
+        public static DaskInstallation AtPythonPath(string version, string pythonPath)
+        {
+            if (!Directory.Exists(Path.Combine(pythonPath, "distributed")))
+            {
+                throw new InvalidOperationException($"{pythonPath} holds no dask.distributed (no 'distributed' folder).");
+            }
+
+            Dictionary<string, string> environment = CommonEnvironment();
+            environment["PYTHONPATH"] = pythonPath;
+            return new DaskInstallation(version, environment);
+        }
 
         /// <summary>Options that start this installation's dask-scheduler, with extra environment variables.</summary>
         public Hosting.LocalSchedulerOptions SchedulerOptions(IReadOnlyDictionary<string, string>? environment = null)
@@ -48,12 +73,7 @@ namespace DaskPS.Testing
 
         public static DaskInstallation ForVersion(string version)
         {
-            var environment = new Dictionary<string, string>
-            {
-                ["PYTHONDONTWRITEBYTECODE"] = "1",
-                // Ignore any user dask config on the machine; tests define their own.
-                ["DASK_CONFIG"] = Path.Combine(Path.GetTempPath(), "daskps-no-config"),
-            };
+            Dictionary<string, string> environment = CommonEnvironment();
 
             switch (version)
             {
@@ -82,5 +102,12 @@ namespace DaskPS.Testing
 
             return new DaskInstallation(version, environment);
         }
+
+        private static Dictionary<string, string> CommonEnvironment() => new Dictionary<string, string>
+        {
+            ["PYTHONDONTWRITEBYTECODE"] = "1",
+            // Ignore any user dask config on the machine; tests define their own.
+            ["DASK_CONFIG"] = Path.Combine(Path.GetTempPath(), "daskps-no-config"),
+        };
     }
 }

@@ -57,6 +57,10 @@ namespace DaskPS.Cmdlets.Commands
             }
 
             WriteVerbose($"Connected to {session.Address} (dask.distributed {session.SchedulerVersion}) as {session.ClientId}.");
+            if (session.Client.Dialect.Warning is string warning)
+            {
+                WriteWarning(warning);
+            }
             SessionRegistry.Add(session, makeDefault: !NoDefault);
             WriteObject(session);
         }

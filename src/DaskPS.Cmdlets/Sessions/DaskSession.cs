@@ -22,7 +22,7 @@ namespace DaskPS.Cmdlets.Sessions
         public string ClientId => Client.Id;
 
         /// <summary>The dask.distributed release family the scheduler speaks.</summary>
-        public string SchedulerVersion => Client.Dialect.Name;
+        public string SchedulerVersion => Client.Dialect.Release.Text;
 
         public bool IsConnected => Client.IsConnected;
 

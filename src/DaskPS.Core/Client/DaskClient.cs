@@ -81,7 +81,10 @@ namespace DaskPS.Client
             if (fresh.Count > 0)
             {
                 _log.Debug($"update-graph: {fresh.Count} tasks to {SchedulerAddress}");
-                Link.Send(Dialect.UpdateGraph(Id, fresh, Stimulus("update-graph")));
+                foreach (MsgMap message in Dialect.UpdateGraphs(Id, fresh, Stimulus("update-graph")))
+                {
+                    Link.Send(message);
+                }
             }
 
             return roots;
@@ -338,9 +341,14 @@ namespace DaskPS.Client
             (SchedulerLink link, object? reply) = await SchedulerLink.RegisterAsync(
                 _pool, SchedulerAddress, _options.Comm, (_, versions) => Registration.RegisterClient(Id, versions), cancellationToken).ConfigureAwait(false);
             _link = link;
+            _scheduler.Dialect = link.Dialect;
             Registration.CheckClientAccepted(reply, SchedulerAddress);
             link.Start(link.Dialect.DecodeClientMessage, OnMessage, OnLost, HeartbeatAsync, _options.HeartbeatInterval);
-            _log.Info($"Connected to {SchedulerAddress} (dask.distributed {Dialect.Name}) as {Id}");
+            _log.Info($"Connected to {SchedulerAddress} (dask.distributed {Dialect.Release}) as {Id}");
+            if (Dialect.Warning is string warning)
+            {
+                _log.Warning(warning);
+            }
         }
 
         private bool OnMessage(object message)
@@ -374,6 +382,13 @@ namespace DaskPS.Client
         {
             switch (message)
             {
+                case KeyReports reports:
+                    foreach (KeyReport report in reports.Reports)
+                    {
+                        Handle(report);
+                    }
+
+                    break;
                 case KeyReport { What: KeyEvent.InMemory } report:
                     _keys.Finish(report.Key, null);
                     break;

@@ -44,7 +44,7 @@ namespace DaskPS.Client
             {
                 try
                 {
-                    var request = new GetDataRequest(group.ToArray<object?>(), Who: null, MayRefuse: false);
+                    var request = new GetDataRequest(group.ToArray<object?>(), Who: null, MayRefuse: !_scheduler.Dialect.ClientsCanForbidBusy);
                     GetDataReply reply = await DataExchange.RequestAsync(_pool, group.Key, request, cancellationToken).ConfigureAwait(false);
                     lock (payloads)
                     {

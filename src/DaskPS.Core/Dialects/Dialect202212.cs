@@ -7,11 +7,14 @@ using DaskPS.Tasks;
 namespace DaskPS.Dialects
 {
     /// <summary>
-    /// dask.distributed 2022.12: <c>update-graph</c> with opaque task payloads the scheduler passes through
-    /// untouched. Only the fields the scheduler's handler accepts: any other field kills the client's stream.
+    /// dask.distributed 2022.12 to 2023.3: <c>update-graph</c> with opaque task payloads the scheduler passes through
+    /// untouched. Only the fields the scheduler's handler accepts: any other field kills the client's stream. From
+    /// 2023.1.1 compute-task carries a run_id, which the reports echo (as for every later release).
     /// </summary>
     internal sealed class Dialect202212 : SchedulerDialect
     {
+        public Dialect202212(DaskRelease release) : base(release) { }
+
         public override string Name => "2022.12";
 
         public override MsgMap UpdateGraph(string clientId, IReadOnlyList<DaskNode> nodes, string stimulusId)
@@ -74,7 +77,7 @@ namespace DaskPS.Dialects
         }
 
         public override ComputeTask DecodeComputeTask(MsgMap message) =>
-            new ComputeTask(message.Get("key"), WireFields.Priority(message.Get("priority")), WireFields.WhoHas(message.Get("who_has")), RunId: null, () =>
+            new ComputeTask(message.Get("key"), WireFields.Priority(message.Get("priority")), WireFields.WhoHas(message.Get("who_has")), message.Get("run_id"), () =>
             {
                 // Python clients' tasks arrive as pickled function/args with no run_spec: not ours to run.
                 if (message.Get("function") is not null)
@@ -84,8 +87,6 @@ namespace DaskPS.Dialects
 
                 return TaskSpec.FromPayload(message.Get("run_spec"));
             });
-
-        protected override MsgMap CompleteTaskReport(MsgMap report, ComputeTask task) => report;
 
         private static MsgMap Resources(DaskTaskOptions options)
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using DaskPS.Client;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Protocol.Messages;
@@ -7,53 +8,77 @@ using DaskPS.Protocol.Messages;
 namespace DaskPS.Dialects
 {
     /// <summary>
-    /// The wire format of the stream messages, as one scheduler release speaks it: what every release shares is
-    /// encoded and decoded here, and each release's file (Dialect202212, Dialect202412) holds the rest — how a graph is
-    /// submitted, how a compute-task is decoded, what registration and task reports add. Chosen from the version the
-    /// scheduler reports; unknown versions are refused by name.
+    /// The wire format of the stream messages, as one generation of scheduler releases speaks it: what every release
+    /// shares is encoded and decoded here, and each generation's file (Dialect202212, Dialect202304, Dialect202504)
+    /// holds the rest — how a graph is submitted, how a compute-task is decoded, the steps its releases took inside
+    /// the generation. Chosen from the version the scheduler reports: a release older than the first supported one is
+    /// refused; one newer than the newest verified one is spoken to with the newest dialect, with a warning.
     /// </summary>
     public abstract class SchedulerDialect
     {
-        private static readonly SchedulerDialect[] Known = { new Dialect202212(), new Dialect202412() };
+        /// <summary>The first release DaskPS speaks to.</summary>
+        public static readonly DaskRelease Oldest = DaskRelease.Parse("2022.12.0");
 
-        /// <summary>The dask.distributed release family, e.g. "2022.12".</summary>
+        /// <summary>The newest release DaskPS's suites have passed against (README: verified releases).</summary>
+        public static readonly DaskRelease NewestVerified = DaskRelease.Parse("2026.7.1");
+
+        protected SchedulerDialect(DaskRelease release)
+        {
+            Release = release;
+        }
+
+        /// <summary>The scheduler's release.</summary>
+        public DaskRelease Release { get; }
+
+        /// <summary>The generation: the first release of the range this dialect covers, e.g. "2023.4".</summary>
         public abstract string Name { get; }
 
-        public static IReadOnlyList<string> Supported
-        {
-            get
-            {
-                var names = new List<string>();
-                foreach (SchedulerDialect dialect in Known)
-                {
-                    names.Add(dialect.Name);
-                }
-
-                return names;
-            }
-        }
+        /// <summary>Why this release may not work as verified (newer than any verified release), or null.</summary>
+        public string? Warning => Release > NewestVerified
+            ? $"The scheduler runs dask.distributed {Release}, newer than the releases DaskPS was verified with ({Oldest.Text}–{NewestVerified.Text}); it is spoken to as {NewestVerified.Text}."
+            : null;
 
         /// <summary>The dialect for a scheduler whose <c>versions</c> reply is <paramref name="versions"/>.</summary>
         public static SchedulerDialect ForVersions(MsgMap versions)
         {
             string? version = (versions.Get("packages") as MsgMap)?.Get("distributed") as string;
-            if (version is not null)
+            if (!DaskRelease.TryParse(version, out DaskRelease release) || release < Oldest)
             {
-                foreach (SchedulerDialect dialect in Known)
-                {
-                    if (version.StartsWith(dialect.Name + ".", StringComparison.Ordinal))
-                    {
-                        return dialect;
-                    }
-                }
+                throw new UnsupportedSchedulerException(
+                    $"The scheduler runs dask.distributed {version ?? "(version not reported)"}; DaskPS supports {Oldest.Text} and later (verified up to {NewestVerified.Text}).");
             }
 
-            throw new UnsupportedSchedulerException(
-                $"The scheduler runs dask.distributed {version ?? "(version not reported)"}; DaskPS supports {string.Join(", ", Supported)}.");
+            return ForRelease(release);
         }
+
+        /// <summary>The dialect of <paramref name="release"/> (at least <see cref="Oldest"/>).</summary>
+        public static SchedulerDialect ForRelease(DaskRelease release) =>
+            release >= Dialect202504.First ? new Dialect202504(release)
+            : release >= Dialect202304.First ? new Dialect202304(release)
+            : new Dialect202212(release);
 
         /// <summary>The stream message that submits <paramref name="nodes"/> (dependencies first) for client <paramref name="clientId"/>.</summary>
         public abstract MsgMap UpdateGraph(string clientId, IReadOnlyList<DaskNode> nodes, string stimulusId);
+
+        /// <summary>The stream messages, in order, that submit <paramref name="nodes"/>: one, unless the release needs more.</summary>
+        public virtual IReadOnlyList<MsgMap> UpdateGraphs(string clientId, IReadOnlyList<DaskNode> nodes, string stimulusId) =>
+            new[] { UpdateGraph(clientId, nodes, stimulusId) };
+
+        /// <summary>Whether get_data takes max_connections: false, by which a client forbids a "busy" answer.</summary>
+        public virtual bool ClientsCanForbidBusy => true;
+
+        /// <summary>The arguments of the scheduler's cancel call.</summary>
+        public (string, object?)[] CancelArguments(object?[] keys, string clientId, bool force)
+        {
+            var arguments = new List<(string, object?)> { ("keys", keys), ("client", clientId), ("force", force) };
+            if (CancelReason() is object?[] reason)
+            {
+                arguments.Add(("reason", reason[0]));
+                arguments.Add(("msg", reason[1]));
+            }
+
+            return arguments.ToArray();
+        }
 
         /// <summary>The register-worker message, mirroring the scheduler's <paramref name="versions"/> so Python clients see no mismatch.</summary>
         public MsgMap Encode(RegisterWorker worker, MsgMap versions, long managedBytes, double now)
@@ -107,6 +132,7 @@ namespace DaskPS.Dialects
             ("key-in-memory", string key) => new KeyReport(key, KeyEvent.InMemory),
             ("task-erred", string key) => new KeyErred(key, message.Get("exception"), message.Get("traceback")),
             ("cancelled-key", string key) => new KeyReport(key, KeyEvent.Cancelled),
+            ("cancelled-keys", _) => new KeyReports(KeyLists.Of(message.Get("keys")).OfType<string>().Select(k => new KeyReport(k, KeyEvent.Cancelled)).ToList()),
             ("lost-data" or "task-retried", string key) => new KeyReport(key, KeyEvent.Reopened),
             ("restart", _) => SchedulerRestarted.Instance,
             ("stream-closed", _) => StreamClosed.Instance,
@@ -118,7 +144,7 @@ namespace DaskPS.Dialects
         public abstract ComputeTask DecodeComputeTask(MsgMap message);
 
         /// <summary>The task-finished message for <paramref name="report"/>.</summary>
-        public MsgMap Encode(TaskFinished report) => CompleteTaskReport(new MsgMap(12)
+        public MsgMap Encode(TaskFinished report) => WithRunId(new MsgMap(12)
             .With("op", "task-finished")
             .With("key", report.Task.Key)
             .With("stimulus_id", report.StimulusId)
@@ -131,7 +157,7 @@ namespace DaskPS.Dialects
             .With("startstops", StartStops(report)), report.Task);
 
         /// <summary>The task-erred message for <paramref name="report"/>.</summary>
-        public MsgMap Encode(TaskErred report) => CompleteTaskReport(new MsgMap(12)
+        public MsgMap Encode(TaskErred report) => WithRunId(new MsgMap(12)
             .With("op", "task-erred")
             .With("key", report.Task.Key)
             .With("stimulus_id", report.StimulusId)
@@ -154,10 +180,15 @@ namespace DaskPS.Dialects
         /// Adds what this release requires of a worker's registration to the fields every release takes
         /// (the scheduler's handler is strict: a missing or unknown field fails the registration).
         /// </summary>
-        protected abstract void CompleteRegistration(MsgMap registration);
+        protected virtual void CompleteRegistration(MsgMap registration)
+        {
+        }
 
-        /// <summary>Adds release-specific fields to a task-finished or task-erred message (e.g. echoing run_id).</summary>
-        protected abstract MsgMap CompleteTaskReport(MsgMap report, ComputeTask task);
+        /// <summary>The reason and msg the release's cancel requires, or null when it takes none.</summary>
+        protected virtual object?[]? CancelReason() => null;
+
+        // Releases from 2023.1.1 send a run_id and match the report to that run; older ones send none.
+        private static MsgMap WithRunId(MsgMap report, ComputeTask task) => task.RunId is null ? report : report.With("run_id", task.RunId);
 
         private static object?[] StartStops(TaskReport report) =>
             new object?[] { new MsgMap(3).With("action", "compute").With("start", report.Start).With("stop", report.Stop) };

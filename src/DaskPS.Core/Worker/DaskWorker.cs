@@ -95,7 +95,11 @@ namespace DaskPS.Worker
                 TimeSpan heartbeatInterval = Registration.CheckWorkerAccepted(reply, _options.SchedulerAddress, Name, TimeSpan.FromSeconds(1));
                 Status = "running";
                 link.Start(link.Dialect.DecodeWorkerMessage, OnMessage, OnLost, HeartbeatAsync, heartbeatInterval);
-                _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {link.Dialect.Name}, task slots: {Slots})");
+                _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {link.Dialect.Release}, task slots: {Slots})");
+                if (link.Dialect.Warning is string warning)
+                {
+                    _log.Warning(warning);
+                }
             }
             catch
             {

@@ -143,16 +143,6 @@ namespace DaskPS.Core.Tests.Tasks
         }
 
         [Fact]
-        public void AnUnsupportedSchedulerIsNamed()
-        {
-            var error = Assert.Throws<UnsupportedSchedulerException>(() =>
-                SchedulerDialect.ForVersions(new MsgMap().With("packages", new MsgMap().With("distributed", "2025.4.0"))));
-
-            Assert.Contains("2025.4.0", error.Message);
-            Assert.Contains("2022.12", error.Message);
-        }
-
-        [Fact]
         public void TaskValuesRoundTripThroughTheWire()
         {
             var output = new TaskOutput(new object?[] { 1L, new CliXmlValue("<Objs/>") }, new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IReadOnlyList<string>> { ["warning"] = new[] { "careful" } });

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace DaskPS.Protocol.Messages
 {
     // What the scheduler reports to a client on its stream.
@@ -16,6 +18,9 @@ namespace DaskPS.Protocol.Messages
     }
 
     public sealed record KeyReport(string Key, KeyEvent What);
+
+    /// <summary>Several reports in one message (cancelled-keys).</summary>
+    public sealed record KeyReports(IReadOnlyList<KeyReport> Reports);
 
     /// <summary>task-erred as a client sees it: the remote exception and traceback, as the scheduler holds them.</summary>
     public sealed record KeyErred(string Key, object? Exception, object? Traceback);

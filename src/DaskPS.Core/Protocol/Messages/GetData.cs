@@ -7,21 +7,24 @@ namespace DaskPS.Protocol.Messages
 {
     /// <summary>
     /// get_data: a client's or a peer worker's request for the values of some keys. <see cref="Who"/> is the requesting
-    /// worker (null for clients); <see cref="MayRefuse"/> whether the holder may answer "busy" (the scheduler and
-    /// clients pass max_connections: false: never).
+    /// worker (null for clients); <see cref="MayRefuse"/> whether the holder may answer "busy" (until 2023.8, clients
+    /// forbid it with max_connections: false; later releases take no max_connections at all).
     /// </summary>
     public sealed record GetDataRequest(IReadOnlyList<object?> Keys, string? Who, bool MayRefuse)
     {
         /// <summary>Python workers serialize with the first of these that works; plain values come as msgpack.</summary>
         internal static readonly object?[] Serializers = { "msgpack", "dask", "pickle", "error" };
 
-        internal MsgMap ToMap() => new MsgMap(6)
-            .With("op", "get_data")
-            .With("keys", Keys as object?[] ?? Keys.ToArray())
-            .With("who", Who)
-            .With("max_connections", MayRefuse ? null : (object)false)
-            .With("serializers", Serializers)
-            .With("reply", true);
+        internal MsgMap ToMap()
+        {
+            var request = new MsgMap(6)
+                .With("op", "get_data")
+                .With("keys", Keys as object?[] ?? Keys.ToArray())
+                .With("who", Who)
+                .With("serializers", Serializers)
+                .With("reply", true);
+            return MayRefuse ? request : request.With("max_connections", false);
+        }
 
         internal static GetDataRequest FromMap(MsgMap request) =>
             new GetDataRequest(KeyLists.Of(request.Get("keys")), request.Get("who") as string, request.Get("max_connections") is not false);

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Client;
+using DaskPS.Dialects;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Rpc;
 
@@ -23,6 +24,9 @@ namespace DaskPS.Protocol.Messages
         }
 
         private DaskRpc Scheduler => _pool[_address];
+
+        /// <summary>The scheduler's dialect, set once the link is up.</summary>
+        public SchedulerDialect Dialect { get; set; } = null!;
 
         /// <summary>scatter: places serialized values (key to payload) on workers.</summary>
         public async Task ScatterAsync(IReadOnlyDictionary<string, SerializedPayload> data, IReadOnlyList<string>? workers, string clientId, bool broadcast, CancellationToken cancellationToken)
@@ -53,7 +57,7 @@ namespace DaskPS.Protocol.Messages
             await Scheduler.CallAsync("amm_handler", new (string, object?)[] { ("method", "running") }, cancellationToken).ConfigureAwait(false) is true;
 
         public Task CancelAsync(object?[] keys, string clientId, bool force, CancellationToken cancellationToken) =>
-            Scheduler.CallAsync("cancel", new (string, object?)[] { ("keys", keys), ("client", clientId), ("force", force) }, cancellationToken);
+            Scheduler.CallAsync("cancel", Dialect.CancelArguments(keys, clientId, force), cancellationToken);
 
         public Task RetryAsync(string key, string clientId) =>
             Scheduler.CallAsync("retry", new (string, object?)[] { ("keys", new object?[] { key }), ("client", clientId) });

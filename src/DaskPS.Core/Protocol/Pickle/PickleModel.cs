@@ -96,4 +96,35 @@ namespace DaskPS.Protocol.Pickle
 
         public List<object?> Items { get; }
     }
+
+    /// <summary>How a <see cref="PickleInstance"/>'s fields are filled in.</summary>
+    public enum PickleFill
+    {
+        /// <summary>Into its <c>__dict__</c>: <c>vars(inst).update(fields)</c>.</summary>
+        Dict,
+
+        /// <summary>One <c>setattr(inst, name, value)</c> per field (slotted classes).</summary>
+        Attributes,
+    }
+
+    /// <summary>
+    /// An instance a pickle builds with builtins only — <c>object.__new__(Type)</c>, then its fields — so loading it
+    /// calls none of the class's Python code (no <c>__new__</c>, <c>__init__</c>, <c>__setstate__</c>): for classes
+    /// that define those, where NEWOBJ/BUILD would run them. Written only; readers see the calls.
+    /// </summary>
+    public sealed class PickleInstance
+    {
+        public PickleInstance(PickleGlobal type, PickleFill fill, IReadOnlyList<KeyValuePair<string, object?>> fields)
+        {
+            Type = type;
+            Fill = fill;
+            Fields = fields;
+        }
+
+        public PickleGlobal Type { get; }
+
+        public PickleFill Fill { get; }
+
+        public IReadOnlyList<KeyValuePair<string, object?>> Fields { get; }
+    }
 }

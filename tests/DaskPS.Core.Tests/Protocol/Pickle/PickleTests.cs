@@ -49,59 +49,6 @@ namespace DaskPS.Core.Tests.Protocol.Pickle
         }
 
         [Fact]
-        public async Task TheGraphPickleLoadsInDask202412WithoutRunningPythonCode()
-        {
-            DaskNode a = DaskNode.Call("System.Math", "Abs", new object?[] { -3L }, new DaskTaskOptions { Workers = new[] { "tcp://127.0.0.1:1" } });
-            DaskNode c = DaskNode.Call("System.Math", "Max", new object?[] { a, 2L }, new DaskTaskOptions { Retries = 2 });
-            MsgMap message = Dialect2024().UpdateGraph("client", new[] { a, c }, "s");
-            byte[] pickle = (byte[])((object?[])message.Get("graph_frames")!)[0]!;
-
-            string output = await PythonProcess.RunAsync(DaskInstallation.ForVersion("2024.12"), new[] { Script("load_graph.py") }, Deadline, stdin: Convert.ToHexString(pickle));
-            using JsonDocument result = JsonDocument.Parse(output.Split('\n').First(l => l.StartsWith("{", StringComparison.Ordinal)));
-            JsonElement root = result.RootElement;
-
-            Assert.Equal(0, root.GetProperty("python_calls").GetArrayLength());
-            Assert.Equal("ToPickle", root.GetProperty("holder").GetString());
-            Assert.Equal("HighLevelGraph", root.GetProperty("graph").GetString());
-            JsonElement task = root.GetProperty("tasks").GetProperty(c.Key);
-            Assert.Equal("Task", task.GetProperty("type").GetString());
-            Assert.Equal(new[] { a.Key }, task.GetProperty("deps").EnumerateArray().Select(d => d.GetString()));
-            Assert.Equal(new[] { "Alias" }, task.GetProperty("aliases").EnumerateArray().Select(d => d.GetString()));
-            Assert.Contains("\"retries\": 2", task.GetProperty("annotations").GetRawText());
-            Assert.Contains("tcp://127.0.0.1:1", root.GetProperty("tasks").GetProperty(a.Key).GetProperty("annotations").GetRawText());
-        }
-
-        [Fact]
-        public void TheWorkerReadsTheTaskBackOutOfTheSchedulersPickle()
-        {
-            DaskNode a = DaskNode.Call("System.Math", "Abs", new object?[] { -3L });
-            DaskNode c = DaskNode.Call("System.Math", "Max", new object?[] { a, 2L });
-            MsgMap message = Dialect2024().UpdateGraph("client", new[] { a, c }, "s");
-            var graph = (PickleObject)PickleReader.Read((byte[])((object?[])message.Get("graph_frames")!)[0]!)!;
-            var layers = (MsgMap)((PickleObject)graph.Attributes!["data"]!).Attributes!["layers"]!;
-            PickleObject task = layers.Values.Cast<PickleObject>().Select(l => (MsgMap)l.Attributes!["mapping"]!).First(m => m.ContainsKey(c.Key))[c.Key] as PickleObject ?? throw new InvalidOperationException();
-            var computeTask = new MsgMap().With("run_spec", new PickledPayload(new MsgMap().With("pickled-obj", PickleWriter.Write(task)), Array.Empty<ReadOnlyMemory<byte>>()));
-
-            DaskPS.Tasks.TaskSpec spec = Dialect2024().DecodeComputeTask(computeTask).ReadSpec();
-
-            Assert.Equal("Max", spec.Function.Get("method"));
-            Assert.Equal(new object[] { a.Key }, spec.DependencyKeys());
-        }
-
-        [Fact]
-        public void APythonFunctionIsRefusedWithTheReason()
-        {
-            // A pickled Python callable: GLOBAL builtins.max.
-            byte[] pythonFunction = Encoding.ASCII.GetBytes("\u0080\u0004cbuiltins\nmax\n.").Select(c => c).ToArray();
-            pythonFunction[0] = 0x80;
-            var computeTask = new MsgMap().With("run_spec", new PickledPayload(new MsgMap().With("pickled-obj", pythonFunction), Array.Empty<ReadOnlyMemory<byte>>()));
-
-            var error = Assert.Throws<DaskPS.Tasks.TaskNotRunnableException>(() => Dialect2024().DecodeComputeTask(computeTask).ReadSpec());
-
-            Assert.Contains("Python", error.Message);
-        }
-
-        [Fact]
         public void MalformedPicklesFailWithAClearErrorOnly()
         {
             DaskNode a = DaskNode.Call("System.Math", "Abs", new object?[] { -3L });
@@ -130,8 +77,7 @@ namespace DaskPS.Core.Tests.Protocol.Pickle
             Assert.Throws<DaskProtocolException>(() => PickleReader.Read(Enumerable.Repeat((byte)'(', 5000).ToArray()));
         }
 
-        private static SchedulerDialect Dialect2024() =>
-            SchedulerDialect.ForVersions(new MsgMap().With("packages", new MsgMap().With("distributed", "2024.12.1+ds")));
+        private static SchedulerDialect Dialect2024() => SchedulerDialect.ForRelease(DaskRelease.Parse("2024.12.1"));
 
         /// <summary>Two 0xff bytes somewhere: huge lengths and memo indexes.</summary>
         private static void HugeNumber(byte[] pickle, Random random)
