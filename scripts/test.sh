@@ -12,8 +12,20 @@ bash scripts/install-powershell.sh || fail_setup "Installing pwsh and Pester fai
 dask2024=$(bash scripts/install-dask-2024.12.sh) || fail_setup "Installing dask 2024.12.1 failed."
 
 # Each scheduler release under test: its version, and the PYTHONPATH that selects it for /usr/bin/python3 (the
-# xunit suites choose it themselves from DASKPS_DASK_VERSION; the Pester suite's dask-scheduler takes PYTHONPATH).
+# xunit suites choose it from DASKPS_DASK_VERSION, or DASKPS_DASK_PYTHONPATH for the extra ones; the Pester suite's
+# dask-scheduler takes PYTHONPATH).
 releases=("2022.12=" "2024.12=$dask2024")
+
+# DASKPS_EXTRA_DASK: more installations to run the live suites against, a colon-separated list of folders that each
+# hold one dask.distributed (and what it needs) for /usr/bin/python3 — see the README, "Other dask releases".
+IFS=: read -r -a extra <<<"${DASKPS_EXTRA_DASK:-}"
+for folder in "${extra[@]}"; do
+  [ -n "$folder" ] || continue
+  version=$(PYTHONPATH="$folder" /usr/bin/python3 -c 'import distributed; print(distributed.__version__)' 2>/dev/null) \
+    || fail_setup "DASKPS_EXTRA_DASK names $folder, where /usr/bin/python3 cannot import distributed."
+  releases+=("$version=$folder")
+done
+ran=()
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
@@ -31,6 +43,9 @@ dotnet pwsh -NoProfile -NonInteractive -File build.ps1 -Package >/dev/null || fa
 for release in "${releases[@]}"; do
   dask=${release%%=*}
   export DASKPS_DASK_VERSION=$dask
+  # The two built-in releases are found by version; the extra ones by their folder.
+  case $dask in 2022.12|2024.12) unset DASKPS_DASK_PYTHONPATH ;; *) export DASKPS_DASK_PYTHONPATH=${release#*=} ;; esac
+  ran+=("$(PYTHONPATH=${release#*=} /usr/bin/python3 -c 'import distributed; print(distributed.__version__)' 2>/dev/null || echo "$dask?")")
 
   for project in tests/*.Tests; do
     [ -f "$project/$(basename "$project").csproj" ] || continue
@@ -60,7 +75,8 @@ for release in "${releases[@]}"; do
     count 0 1 0
   fi
 done
-unset DASKPS_DASK_VERSION
+unset DASKPS_DASK_VERSION DASKPS_DASK_PYTHONPATH
+echo "dask.distributed releases the live suites ran against: ${ran[*]}"
 
 # The benchmark harness at smoke size: it must keep working (its figures mean nothing at this size).
 echo "== benchmark smoke run"
