@@ -178,6 +178,52 @@ Describe 'Views and completion' {
     }
 }
 
+Describe 'Connect-DaskScheduler and the scheduler''s release' {
+    BeforeEach {
+        $script:reporting = $null
+        # A real scheduler of the installed release that reports the given one.
+        function Start-ReportingScheduler([string] $Release) {
+            $port = Get-UnusedTcpPort
+            $start = [System.Diagnostics.ProcessStartInfo]::new('/usr/bin/python3')
+            foreach ($argument in (Join-Path $PSScriptRoot 'python/reported_release.py'), $Release, $port) { $start.ArgumentList.Add([string]$argument) }
+            $start.RedirectStandardError = $true
+            $start.RedirectStandardOutput = $true
+            $script:reporting = [System.Diagnostics.Process]::Start($start)
+            Wait-Until {
+                $client = [System.Net.Sockets.TcpClient]::new()
+                try { $client.Connect('127.0.0.1', $port); $true } catch { $false } finally { $client.Dispose() }
+            } -Because "the scheduler reporting $Release to listen"
+            "tcp://127.0.0.1:$port"
+        }
+    }
+
+    AfterEach {
+        if ($script:reporting) { $script:reporting.Kill($true); $script:reporting.WaitForExit(); $script:reporting.Dispose() }
+    }
+
+    It 'warns, naming the verified range, for a release newer than any verified one' {
+        $address = Start-ReportingScheduler '2099.1.0'
+        $session = Connect-DaskScheduler $address -NoDefault -WarningVariable warnings -WarningAction SilentlyContinue
+        try {
+            $session.SchedulerVersion | Should -Be '2099.1.0'
+            "$warnings" | Should -BeLike '*2099.1.0*newer than the releases DaskPS was verified with (2022.12.0*2026.7.1)*'
+        }
+        finally { Stop-DaskClient -Client $session -Confirm:$false }
+    }
+
+    It 'refuses a release older than 2022.12 with an ErrorRecord naming the supported range' {
+        $address = Start-ReportingScheduler '2022.11.1'
+        { Connect-DaskScheduler $address -NoDefault -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DaskConnectFailed*' -ExpectedMessage '*2022.11.1*supports 2022.12.0 and later*'
+        try { Connect-DaskScheduler $address -NoDefault -ErrorAction Stop } catch { $_.CategoryInfo.Category | Should -Be 'NotImplemented' }
+    }
+
+    It 'connects to the newest verified release without a warning' {
+        $session = Connect-DaskScheduler (Start-ReportingScheduler '2026.7.1') -NoDefault -WarningVariable warnings
+        try { $warnings | Should -BeNullOrEmpty } finally { Stop-DaskClient -Client $session -Confirm:$false }
+    }
+}
+
 Describe 'Leaving nothing behind' {
     It 'has no DaskPS job and no child process left once everything is stopped' {
         Get-Job | Where-Object PSJobTypeName -In 'DaskWorkerJob', 'DaskSchedulerJob' | Remove-Job -Force
