@@ -51,9 +51,11 @@ Describe 'Script blocks as tasks' {
         $factor = 6
         $name = 'it''s'
         $node = Submit-DaskTask { $inner = { $using:name }; "$(7 * $using:factor) $(& $inner)" }
+        $inString = Submit-DaskTask { "name: $using:name, factor: ${using:factor}" }
         $factor = 0
         $name = 'changed'
         Get-DaskResult $node | Should -Be '42 it''s'
+        Get-DaskResult $inString | Should -Be 'name: it''s, factor: 6'
     }
 
     It 'refuses a $using: expression that is not a plain variable, naming it' {
@@ -281,3 +283,22 @@ Describe 'Errors' {
         }
     }
 }
+
+Describe 'Results nobody holds' {
+    It 'are released to the scheduler once no node refers to them, and the workers drop them' {
+        $marker = [guid]::NewGuid().ToString('N')
+        $keys = [System.Collections.Generic.List[string]]::new()
+        $results = 1..30 | Submit-DaskTask { "$_-$using:marker" } | ForEach-Object { $keys.Add($_.Key); $_ } | Get-DaskResult
+        $results | Should -HaveCount 30
+        @(Get-DaskWorker | ForEach-Object Keys | Where-Object { $_ -in $keys }) | Should -HaveCount 30
+
+        $kept = Submit-DaskTask { "kept-$using:marker" }
+        $kept | Get-DaskResult | Should -Be "kept-$marker"
+        Wait-Until {
+            [GC]::Collect(); [GC]::WaitForPendingFinalizers()
+            -not (Get-DaskWorker | ForEach-Object Keys | Where-Object { $_ -in $keys })
+        } -Because 'the forgotten results to leave the workers'
+        (Get-DaskWorker | ForEach-Object Keys) | Should -Contain $kept.Key
+    }
+}
+

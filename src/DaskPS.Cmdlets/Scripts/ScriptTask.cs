@@ -53,7 +53,14 @@ namespace DaskPS.Cmdlets.Scripts
                 string name = variable.VariablePath.UserPath;
                 values[name] = PSValueConverter.ToWire(variableValue(name), depth);
                 int start = usingAst.Extent.StartOffset - origin;
-                text = text.Substring(0, start) + $"${UsingVariable}['{name.Replace("'", "''")}']" + text.Substring(start + usingAst.Extent.Text.Length);
+                string lookup = $"${UsingVariable}['{name.Replace("'", "''")}']";
+                // Inside "…" only a subexpression expands; elsewhere the plain lookup keeps the value as it is.
+                if (usingAst.Parent is ExpandableStringExpressionAst)
+                {
+                    lookup = $"$({lookup})";
+                }
+
+                text = text.Substring(0, start) + lookup + text.Substring(start + usingAst.Extent.Text.Length);
             }
 
             // A script block literal's extent includes its braces; the task runs the body.

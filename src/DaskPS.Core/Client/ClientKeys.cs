@@ -1,15 +1,23 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
 
 namespace DaskPS.Client
 {
-    /// <summary>The keys a client follows, each with a completion that the scheduler's reports settle.</summary>
+    /// <summary>
+    /// The keys a client follows, each with a completion that the scheduler's reports settle. A key is followed while
+    /// some node object for it is alive (as a Python future keeps its key): each node carries a hold whose finalizer
+    /// reports the node gone, and <see cref="TakeUnreferenced"/> hands over the keys no live node refers to any more.
+    /// </summary>
     internal sealed class ClientKeys
     {
         private readonly object _gate = new object();
         private readonly Dictionary<string, KeyState> _keys = new Dictionary<string, KeyState>(StringComparer.Ordinal);
+        private readonly ConditionalWeakTable<DaskNode, NodeHold> _holds = new ConditionalWeakTable<DaskNode, NodeHold>();
+        private readonly ConcurrentQueue<KeyState> _collected = new ConcurrentQueue<KeyState>();
 
         /// <summary>The nodes among <paramref name="roots"/> and their dependencies not followed yet, dependencies first; now followed.</summary>
         public List<DaskNode> AddSubmitted(IReadOnlyList<DaskNode> roots, int retries)
@@ -27,6 +35,13 @@ namespace DaskPS.Client
                     _keys[node.Key] = new KeyState(node, retries);
                 }
 
+                // Every node object that names a followed key holds it: the new ones, and the roots and dependencies
+                // that are other objects for keys followed already.
+                foreach (DaskNode node in roots.Concat(fresh.SelectMany(n => n.Dependencies)).Concat(fresh))
+                {
+                    Hold(node);
+                }
+
                 return fresh;
             }
         }
@@ -42,6 +57,8 @@ namespace DaskPS.Client
                     {
                         _keys[node.Key] = new KeyState(node, 0);
                     }
+
+                    Hold(node);
                 }
             }
         }
@@ -55,6 +72,26 @@ namespace DaskPS.Client
                     _keys.Remove(key);
                 }
             }
+        }
+
+        /// <summary>The keys that no live node refers to any more, now no longer followed (to release on the scheduler).</summary>
+        public string[] TakeUnreferenced()
+        {
+            var unreferenced = new List<string>();
+            lock (_gate)
+            {
+                while (_collected.TryDequeue(out KeyState? state))
+                {
+                    // A key released and followed again since has a new state: the old state's holds do not count.
+                    if (--state.Holders == 0 && _keys.TryGetValue(state.Key, out KeyState? current) && current == state)
+                    {
+                        _keys.Remove(state.Key);
+                        unreferenced.Add(state.Key);
+                    }
+                }
+            }
+
+            return unreferenced.ToArray();
         }
 
         public string[] All()
@@ -84,7 +121,7 @@ namespace DaskPS.Client
                     return null;
                 }
 
-                DaskTaskException? root = FailedDependency(state.Node);
+                DaskTaskException? root = FailedDependency(state);
                 if (root is not null)
                 {
                     return new DaskDependencyException(key, root);
@@ -101,20 +138,20 @@ namespace DaskPS.Client
         }
 
         /// <summary>The root failure among a node's (transitive) dependencies, if one failed. Caller holds the lock.</summary>
-        private DaskTaskException? FailedDependency(DaskNode node)
+        private DaskTaskException? FailedDependency(KeyState dependent)
         {
             // Breadth-first with a visited set: shared dependencies are looked at once, long chains need no stack.
             var visited = new HashSet<string>(StringComparer.Ordinal);
-            var pending = new Queue<DaskNode>(node.Dependencies);
+            var pending = new Queue<string>(dependent.Dependencies);
             while (pending.Count > 0)
             {
-                DaskNode dependency = pending.Dequeue();
-                if (!visited.Add(dependency.Key))
+                string dependency = pending.Dequeue();
+                if (!visited.Add(dependency) || !_keys.TryGetValue(dependency, out KeyState? state))
                 {
                     continue;
                 }
 
-                if (_keys.TryGetValue(dependency.Key, out KeyState? state) && state.Done.Task.IsFaulted)
+                if (state.Done.Task.IsFaulted)
                 {
                     Exception? failure = state.Done.Task.Exception!.InnerException;
                     if (failure is DaskDependencyException nested)
@@ -128,7 +165,7 @@ namespace DaskPS.Client
                     }
                 }
 
-                foreach (DaskNode next in dependency.Dependencies)
+                foreach (string next in state.Dependencies)
                 {
                     pending.Enqueue(next);
                 }
@@ -200,15 +237,47 @@ namespace DaskPS.Client
 
         private static TaskCompletionSource<bool> NewCompletion() => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        // Caller holds the lock.
+        private void Hold(DaskNode node)
+        {
+            if (_keys.TryGetValue(node.Key, out KeyState? state) && !_holds.TryGetValue(node, out _))
+            {
+                state.Holders++;
+                _holds.Add(node, new NodeHold(state, _collected));
+            }
+        }
+
+        /// <summary>Lives as long as its node (a ConditionalWeakTable value); its finalizer reports the node gone.</summary>
+        private sealed class NodeHold
+        {
+            private readonly KeyState _state;
+            private readonly ConcurrentQueue<KeyState> _collected;
+
+            public NodeHold(KeyState state, ConcurrentQueue<KeyState> collected)
+            {
+                _state = state;
+                _collected = collected;
+            }
+
+            ~NodeHold() => _collected.Enqueue(_state);
+        }
+
+        // Holds no node (that would keep it alive): its key and its dependencies' keys.
         private sealed class KeyState
         {
             public KeyState(DaskNode node, int retries)
             {
-                Node = node;
+                Key = node.Key;
+                Dependencies = node.Dependencies.Select(d => d.Key).ToArray();
                 ClientRetriesLeft = retries;
             }
 
-            public DaskNode Node { get; }
+            public string Key { get; }
+
+            public string[] Dependencies { get; }
+
+            /// <summary>Live node objects for this key (changed under the lock).</summary>
+            public int Holders { get; set; }
 
             public int ClientRetriesLeft { get; set; }
 

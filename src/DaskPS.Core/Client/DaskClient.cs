@@ -76,6 +76,7 @@ namespace DaskPS.Client
         {
             var roots = nodes as IReadOnlyList<DaskNode> ?? nodes.ToArray();
             ThrowIfUnusable();
+            ReleaseUnreferenced();
             List<DaskNode> fresh = _keys.AddSubmitted(roots, _options.Retries);
 
             if (fresh.Count > 0)
@@ -253,7 +254,11 @@ namespace DaskPS.Client
             }
         }
 
-        /// <summary>Tells the scheduler this client no longer needs these keys; workers may drop them.</summary>
+        /// <summary>
+        /// Tells the scheduler this client no longer needs these keys; workers may drop them. Not needed for nodes the
+        /// program drops: a key no live node refers to is released by itself (after the garbage collector finds its
+        /// nodes unreferenced, with the next heartbeat or submission).
+        /// </summary>
         public void Release(IEnumerable<DaskNode> nodes)
         {
             object?[] keys = Keys(nodes);
@@ -373,6 +378,7 @@ namespace DaskPS.Client
             if (IsConnected)
             {
                 Link.Send(StreamMessages.HeartbeatClient());
+                ReleaseUnreferenced();
             }
 
             return Task.FromResult(interval);
@@ -442,6 +448,16 @@ namespace DaskPS.Client
             catch (DaskException)
             {
                 _keys.Finish(key, error);
+            }
+        }
+
+        private void ReleaseUnreferenced()
+        {
+            string[] keys = _keys.TakeUnreferenced();
+            if (keys.Length > 0 && IsConnected)
+            {
+                _log.Debug($"client-releases-keys: {keys.Length} keys no node refers to");
+                Link.Send(StreamMessages.ClientReleasesKeys(keys, Id));
             }
         }
 

@@ -55,6 +55,39 @@ namespace DaskPS.Core.Tests.Worker
         }
 
         [Fact]
+        public async Task KeysNoNodeRefersToAreReleasedAndTheWorkersDropThem()
+        {
+            string[] dropped = await RunAndForgetAsync(20);
+            long seed = Environment.TickCount64;
+            DaskNode kept = DaskNode.Call(Functions, "Add", new object?[] { seed, 1L });
+            await Client.ResultAsync(Client.Submit(kept)).WaitAsync(Deadline);
+
+            await Eventually.TrueAsync(() =>
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                return !HeldKeys().Intersect(dropped).Any();
+            }, Deadline, "the forgotten nodes' keys to leave the workers");
+
+            // A node still referred to keeps its key and value.
+            Assert.Contains(kept.Key, HeldKeys());
+            Assert.Equal(seed + 1, await Client.ResultAsync(kept));
+        }
+
+        // Apart, so that nothing on the caller's stack refers to the nodes afterwards.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private async Task<string[]> RunAndForgetAsync(int count)
+        {
+            DaskNode[] nodes = Enumerable.Range(0, count).Select(i => DaskNode.Call(Functions, "Add", new object?[] { (long)i, Environment.TickCount64 })).ToArray();
+            Client.Submit(nodes);
+            await Client.GatherAsync(nodes).WaitAsync(Deadline);
+            Assert.Subset(HeldKeys().ToHashSet(), nodes.Select(n => n.Key).ToHashSet());
+            return nodes.Select(n => n.Key).ToArray();
+        }
+
+        private IEnumerable<string> HeldKeys() => Worker1.Keys.Concat(Worker2.Keys).Select(k => k.ToString()!).ToArray();
+
+        [Fact]
         public async Task AFailureSurfacesAndItsDependentsNameIt()
         {
             DaskNode bad = DaskNode.Call(Functions, "Fail", new object?[] { "boom-" + Guid.NewGuid().ToString("N") });
