@@ -233,3 +233,50 @@ Describe 'Start-DaskWorker' {
         }
     }
 }
+
+Describe 'Workers whose scheduler goes away' {
+    It 'registers again when a scheduler is back on the same address, and runs new tasks there' {
+        $port = Get-UnusedTcpPort
+        $first = Start-DaskScheduler -Port $port
+        $worker = Start-DaskWorker -Scheduler $first.Address -Name 'comeback' -DeathTimeoutSeconds 120
+        $before = Connect-DaskScheduler $first.Address -NoDefault
+        try {
+            Submit-DaskTask { 'before' } -Client $before | Get-DaskResult -Client $before | Should -Be 'before'
+            $first | Remove-Job -Force
+            Wait-Until { $worker.Warning.Count -gt 0 } -Because 'the worker to notice the scheduler is gone'
+            "$($worker.Warning[0])" | Should -BeLike '*lost the scheduler*registering again*'
+
+            $second = Start-DaskScheduler -Port $port
+            $after = Connect-DaskScheduler $second.Address -NoDefault
+            Wait-Until { @(Get-DaskWorker -Client $after).Name -contains 'comeback' } -Because 'the worker to register with the new scheduler'
+            $worker.State | Should -Be 'Running'
+            Submit-DaskTask { 'after' } -Client $after | Get-DaskResult -Client $after -Timeout ([timespan]::FromSeconds(60)) | Should -Be 'after'
+            Stop-DaskClient -Client $after -Confirm:$false
+        }
+        finally {
+            if ($before.IsConnected) { Stop-DaskClient -Client $before -Confirm:$false }
+            $worker | Remove-Job -Force
+            Get-Job | Where-Object { $_.PSJobTypeName -eq 'DaskSchedulerJob' -and $_.Address -like "*:$port" } | Remove-Job -Force
+        }
+    }
+
+    It 'with -Wait, writes the warning as it happens and exits non-zero once -DeathTimeoutSeconds passes' -Skip:$IsWindows {
+        $own = Start-DaskScheduler
+        $process = Start-PowerShellProcess '-NoProfile', '-NonInteractive', '-Command',
+            "Import-Module '$(Get-DaskPSManifest)'; Start-DaskWorker -Scheduler $($own.Address) -Name 'gone' -DeathTimeoutSeconds 2 -Wait"
+        $watching = Connect-DaskScheduler $own.Address -NoDefault
+        try {
+            Wait-Until { @(Get-DaskWorker -Client $watching).Name -contains 'gone' -or $process.HasExited } -Because 'the -Wait worker to register'
+            Stop-DaskClient -Client $watching -Confirm:$false
+            $own | Remove-Job -Force
+            $process.WaitForExit(60000) | Should -BeTrue -Because 'the worker stops once the death timeout passes'
+            $output = $process.StandardOutput.ReadToEnd() + $process.StandardError.ReadToEnd()
+            $process.ExitCode | Should -Not -Be 0
+            $output | Should -Match 'WARNING: .*lost the scheduler'
+            $output | Should -Match 'could not reach its scheduler .* again within 2 s \(death timeout\)'
+        }
+        finally {
+            Stop-PowerShellProcess $process
+        }
+    }
+}

@@ -55,6 +55,11 @@ namespace DaskPS.Cmdlets.Commands
         [ValidateNotNullOrEmpty]
         public string ListenAddress { get; set; } = "tcp://127.0.0.1:0";
 
+        /// <summary>Seconds to keep registering again after losing the scheduler before the worker stops (0: stop at once).</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int DeathTimeoutSeconds { get; set; } = 60;
+
         /// <summary>Run one worker in the foreground until it stops (for services on nodes).</summary>
         [Parameter]
         public SwitchParameter Wait { get; set; }
@@ -94,7 +99,10 @@ namespace DaskPS.Cmdlets.Commands
         /// <summary>A running worker's job, or null (after writing the error) when it could not start.</summary>
         private DaskWorkerJob? Start(string? name)
         {
-            var options = new DaskWorkerOptions(Scheduler) { Name = name, Slots = ThrottleLimit, ListenAddress = ListenAddress };
+            var options = new DaskWorkerOptions(Scheduler)
+            {
+                Name = name, Slots = ThrottleLimit, ListenAddress = ListenAddress, DeathTimeout = TimeSpan.FromSeconds(DeathTimeoutSeconds),
+            };
             foreach (DictionaryEntry entry in Resources ?? new Hashtable())
             {
                 options.Resources[entry.Key.ToString()!] = Convert.ToDouble(entry.Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -120,11 +128,14 @@ namespace DaskPS.Cmdlets.Commands
         }
 
         /// <summary>
-        /// Streams the worker's log until it stops, the user presses Ctrl+C, or the process gets SIGTERM (a service
-        /// manager stopping it); each closes the worker, which tells the scheduler it is leaving.
+        /// Streams the worker's log (warnings and errors as such) until it stops, the user presses Ctrl+C, or the process
+        /// gets SIGTERM (a service manager stopping it); each closes the worker, which tells the scheduler it is leaving.
+        /// A worker that failed (e.g. its scheduler stayed away past the death timeout) ends in a terminating error, so
+        /// <c>pwsh -Command</c> exits non-zero.
         /// </summary>
         private void RunInForeground(DaskWorkerJob job)
         {
+            ErrorRecord? failure = null;
             using var terminated = new ManualResetEventSlim();
             using IDisposable? sigterm = DaskPS.Hosting.TerminationSignal.Handle(terminated.Set);
             var wakeUps = new[] { Cancellation.WaitHandle, terminated.WaitHandle };
@@ -141,13 +152,36 @@ namespace DaskPS.Cmdlets.Commands
                 job.StopJob();
             }
 
-            if (!Cancellation.IsCancellationRequested)
+            if (Cancellation.IsCancellationRequested)
             {
-                WriteNewLogLines();
+                return;
+            }
+
+            WriteNewLogLines();
+            if (failure is not null)
+            {
+                ThrowTerminatingError(new ErrorRecord(failure.Exception, "DaskWorkerFailed", ErrorCategory.OperationStopped, job.Address));
             }
 
             void WriteNewLogLines()
             {
+                foreach (WarningRecord warning in job.Warning.ReadAll())
+                {
+                    WriteWarning(warning.Message);
+                }
+
+                foreach (ErrorRecord error in job.Error.ReadAll())
+                {
+                    if (error.FullyQualifiedErrorId == "DaskJobFailed")
+                    {
+                        failure = error;
+                    }
+                    else
+                    {
+                        WriteError(error);
+                    }
+                }
+
                 foreach (PSObject line in job.Output.ReadAll())
                 {
                     WriteObject(line);

@@ -18,7 +18,9 @@ namespace DaskPS.Worker
     /// <summary>
     /// A dask worker: registers with the scheduler, runs DaskPS tasks in a bounded number of slots, fetches
     /// dependencies from peers, serves its data to peers and clients, and answers the scheduler truthfully
-    /// (a task freed or stolen is never reported). Stopping releases every socket and background task.
+    /// (a task freed or stolen is never reported). A worker that loses its scheduler drops its tasks and data (the
+    /// scheduler has given them up) and registers again as soon as it can, for up to its death timeout. Stopping
+    /// releases every socket and background task.
     /// </summary>
     public sealed class DaskWorker : IAsyncDisposable
     {
@@ -89,17 +91,7 @@ namespace DaskPS.Worker
             try
             {
                 Address = await _server.ListenAsync(_options.ListenAddress, cancellationToken).ConfigureAwait(false);
-                (SchedulerLink link, object? reply) = await SchedulerLink.RegisterAsync(
-                    _pool, _options.SchedulerAddress, _options.Comm, RegisterMessage, cancellationToken).ConfigureAwait(false);
-                _link = link;
-                TimeSpan heartbeatInterval = Registration.CheckWorkerAccepted(reply, _options.SchedulerAddress, Name, TimeSpan.FromSeconds(1));
-                Status = "running";
-                link.Start(link.Dialect.DecodeWorkerMessage, OnMessage, OnLost, HeartbeatAsync, heartbeatInterval);
-                _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {link.Dialect.Release}, task slots: {Slots})");
-                if (link.Dialect.Warning is string warning)
-                {
-                    _log.Warning(warning);
-                }
+                await RegisterAsync(cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -158,6 +150,62 @@ namespace DaskPS.Worker
             _server.AddHandler("ping", (_, _, _) => new ValueTask<object?>(new byte[] { (byte)'p', (byte)'o', (byte)'n', (byte)'g' }));
         }
 
+        private async Task RegisterAsync(CancellationToken cancellationToken)
+        {
+            (SchedulerLink link, object? reply) = await SchedulerLink.RegisterAsync(
+                _pool, _options.SchedulerAddress, _options.Comm, RegisterMessage, cancellationToken).ConfigureAwait(false);
+            _link = link;
+            TimeSpan heartbeatInterval = Registration.CheckWorkerAccepted(reply, _options.SchedulerAddress, Name, TimeSpan.FromSeconds(1));
+            Status = "running";
+            link.Start(link.Dialect.DecodeWorkerMessage, OnMessage, OnLost, HeartbeatAsync, heartbeatInterval);
+            _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {link.Dialect.Release}, task slots: {Slots})");
+            if (link.Dialect.Warning is string warning)
+            {
+                _log.Warning(warning);
+            }
+        }
+
+        /// <summary>After the stream broke: forget everything, then register again until the death timeout passes.</summary>
+        private async Task ReconnectAsync(Exception failure)
+        {
+            Status = "reconnecting";
+            lock (_table.Gate)
+            {
+                _table.AbandonAll();
+                _table.Data.Clear();
+            }
+
+            await _link!.StopAsync().ConfigureAwait(false);
+            DateTime deadline = DateTime.UtcNow + _options.DeathTimeout;
+            TimeSpan pause = TimeSpan.FromMilliseconds(250);
+            Exception last = failure;
+            for (TimeSpan left = _options.DeathTimeout; left > TimeSpan.Zero; left = deadline - DateTime.UtcNow)
+            {
+                try
+                {
+                    await Task.Delay(pause < left ? pause : left, _stopping.Token).ConfigureAwait(false);
+                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+                    attempt.CancelAfter(left);
+                    await RegisterAsync(attempt.Token).ConfigureAwait(false);
+                    _log.Info($"Worker '{Name}' is back with the scheduler at {_options.SchedulerAddress}");
+                    return;
+                }
+                catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is DaskException || e is OperationCanceledException)
+                {
+                    last = e;
+                    _log.Debug($"Worker '{Name}': the scheduler is still unreachable ({e.Message})");
+                    pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+                }
+            }
+
+            string message = $"Worker '{Name}' could not reach its scheduler at {_options.SchedulerAddress} again within {_options.DeathTimeout.TotalSeconds:0.#} s (death timeout): {last.Message}";
+            await StopAsync(new DaskException(message, last), notifyScheduler: false).ConfigureAwait(false);
+        }
+
         private MsgMap RegisterMessage(SchedulerDialect dialect, MsgMap versions)
         {
             var resources = new Dictionary<string, double>(StringComparer.Ordinal) { [Routing.Resource] = Slots };
@@ -185,8 +233,8 @@ namespace DaskPS.Worker
         {
             if (Volatile.Read(ref _stopped) == 0)
             {
-                _log.Error($"Worker '{Name}' lost the scheduler at {_options.SchedulerAddress}: {failure.Message}");
-                _ = StopAsync(new DaskException($"The connection to the scheduler at {_options.SchedulerAddress} was lost.", failure), notifyScheduler: false);
+                _log.Warning($"Worker '{Name}' lost the scheduler at {_options.SchedulerAddress} ({failure.Message}); registering again for up to {_options.DeathTimeout.TotalSeconds:0.#} s");
+                _ = ReconnectAsync(failure);
             }
         }
 
@@ -215,6 +263,11 @@ namespace DaskPS.Worker
                     break;
                 case WorkerStatusChange change:
                     OnStatusChange(change.Status);
+                    break;
+                case CloseWorker { Reason: "scheduler-close" }:
+                    // The scheduler is shutting down, not dismissing this worker: the stream ends next, and the worker
+                    // waits for a scheduler to come back (as a nanny restarts a Python worker).
+                    _log.Info($"Worker '{Name}': the scheduler at {_options.SchedulerAddress} is shutting down");
                     break;
                 case CloseWorker close:
                     _log.Info($"Worker '{Name}': the scheduler closed it ({close.Reason ?? "no reason"})");

@@ -42,5 +42,11 @@ namespace DaskPS.Worker
 
         /// <summary>get_data requests served at once before answering "busy" (never to the scheduler).</summary>
         public int MaxIncomingTransfers { get; set; } = 10;
+
+        /// <summary>
+        /// How long a worker that lost its scheduler keeps trying to register again (as dask's death-timeout) before it
+        /// stops with an error; zero stops at once.
+        /// </summary>
+        public TimeSpan DeathTimeout { get; set; } = TimeSpan.FromSeconds(60);
     }
 }

@@ -105,6 +105,14 @@ namespace DaskPS.Worker
             }
         }
 
+        public void Clear()
+        {
+            lock (_gate)
+            {
+                _entries.Clear();
+            }
+        }
+
         private sealed class Entry
         {
             /// <summary>Larger values are decoded for each use rather than kept twice (wire form and decoded).</summary>
