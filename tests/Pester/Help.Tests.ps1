@@ -114,7 +114,7 @@ Describe 'Get-Help' {
 
     It 'shows the about_DaskPS topic' {
         $topic = Get-Help about_DaskPS | Out-String
-        foreach ($concept in 'Connect-DaskScheduler', 'DaskNode', 'CliXml', 'Start-DaskWorker', '-Local', '2022.12', '2024.12') {
+        foreach ($concept in 'Connect-DaskScheduler', 'DaskNode', 'CliXml', 'Start-DaskWorker', '-Local', '2022.12', '2026.7.1', 'DeathTimeoutSeconds') {
             $topic | Should -Match ([regex]::Escape($concept))
         }
     }
