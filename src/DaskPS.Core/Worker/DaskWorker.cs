@@ -88,7 +88,7 @@ namespace DaskPS.Worker
         {
             try
             {
-                Address = await _server.ListenAsync(_options.ListenAddress, cancellationToken).ConfigureAwait(false);
+                Address = await _server.ListenAsync(_options.ResolvedListenAddress, cancellationToken).ConfigureAwait(false);
                 (SchedulerLink link, object? reply) = await SchedulerLink.RegisterAsync(
                     _pool, _options.SchedulerAddress, _options.Comm, RegisterMessage, cancellationToken).ConfigureAwait(false);
                 _link = link;
