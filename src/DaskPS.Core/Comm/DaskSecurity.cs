@@ -76,7 +76,7 @@ namespace DaskPS.Comm
                 throw Invalid("dask-scheduler reads its certificate from files: give a certificate file (and key file), not a certificate object.");
             }
 
-            if (!HasTls)
+            if (!HasTls && !RequireEncryption)
             {
                 yield break;
             }
