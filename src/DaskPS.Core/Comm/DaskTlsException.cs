@@ -20,6 +20,9 @@ namespace DaskPS.Comm
 
         /// <summary>The peer's certificate is not signed by the trusted CA, or does not name the peer.</summary>
         ServerCertificateUntrusted,
+
+        /// <summary>The TLS handshake failed otherwise: the peer does not speak TLS, or its TLS library gave up.</summary>
+        HandshakeFailed,
     }
 
     /// <summary>A TLS connection could not be set up; <see cref="Failure"/> says why.</summary>

@@ -60,7 +60,7 @@ namespace DaskPS.Comm
                 catch (CommClosedException e) when (tls is not null)
                 {
                     // TLS 1.3 clients finish their handshake before the server judges their certificate, so a refusal
-                    // shows as the connection closing before dask's handshake.
+                    // shows where dask's handshake should be: as an alert (OpenSSL peers) or a plain close (.NET peers).
                     comm.Abort();
                     throw ClientCertificateProblem(address, tls, e);
                 }
@@ -110,9 +110,12 @@ namespace DaskPS.Comm
                         $"The certificate of {address} is not signed by {trusted}, or does not name {tls.ServerName ?? address.Host}: check the CA file.", e);
                 }
 
-                throw ClientCertificateProblem(address, tls, e);
+                throw new DaskTlsException(DaskTlsFailure.HandshakeFailed,
+                    $"The TLS handshake with {address} failed: {InnermostMessage(e)} Check that it is a tls:// address and trusts this side's certificate.", e);
             }
         }
+
+        private static string InnermostMessage(Exception e) => e.InnerException is null ? e.Message : InnermostMessage(e.InnerException);
 
         /// <summary>The peer ended the handshake: it wants a client certificate, or does not trust the one it got.</summary>
         private static DaskTlsException ClientCertificateProblem(DaskAddress address, TlsOptions tls, Exception inner) =>

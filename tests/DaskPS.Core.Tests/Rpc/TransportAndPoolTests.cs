@@ -51,6 +51,20 @@ namespace DaskPS.Core.Tests.Rpc
         }
 
         [Fact]
+        public async Task TlsToAPlainTcpServerFailsAsAHandshakeThatDidNotHappen()
+        {
+            using var certificates = new TestCertificates();
+            await using var server = new DaskServer("PlainServer");
+            string address = await server.ListenAsync("tcp://127.0.0.1:0");
+            var options = new CommOptions { Tls = new TlsOptions { Certificate = certificates.Client, TrustedAuthority = certificates.Authority } };
+
+            var error = await Assert.ThrowsAsync<DaskTlsException>(() => Transports.ConnectAsync(address.Replace("tcp://", "tls://"), options));
+
+            Assert.Equal(DaskTlsFailure.HandshakeFailed, error.Failure);
+            Assert.Contains("Check that it is a tls:// address", error.Message);
+        }
+
+        [Fact]
         public async Task InProcPassesObjectsWithoutSerializing()
         {
             byte[] payload = { 1, 2, 3 };
