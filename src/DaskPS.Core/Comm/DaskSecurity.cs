@@ -118,6 +118,7 @@ namespace DaskPS.Comm
             byte[] contents = ReadFile(certificateFile, "certificate");
             if (keyFile is not null)
             {
+                // Read here so that a missing or unreadable key file is named as such.
                 ReadFile(keyFile, "key");
             }
 
