@@ -40,6 +40,15 @@ BeforeDiscovery {
                 Wait-Until { @(Get-DaskWorker -Client $started).Count -eq 2 } -Because 'both new workers to register'
                 Stop-DaskClient -Client $started -Confirm:$false
             } }
+        'Start-DaskScheduler 3'   = @{ Check = {
+                $scheduler.Address | Should -Match '^tls://127\.0\.0\.1:\d+$'
+                $worker = $Output | Where-Object PSJobTypeName -EQ 'DaskWorkerJob'
+                $worker.Address | Should -Match '^tls://'
+                $started = $Output | Where-Object { $_ -is [DaskPS.Cmdlets.Sessions.DaskSession] }
+                $started.Address | Should -Be $scheduler.Address
+                Wait-Until { @(Get-DaskWorker -Client $started).Count -eq 1 } -Because 'the worker to register over TLS'
+                Stop-DaskClient -Client $started -Confirm:$false
+            } }
         'Start-DaskWorker 1'      = @{ Check = {
                 $workers | Should -HaveCount 2
                 $workers.State | Should -Be 'Running', 'Running'
@@ -61,8 +70,10 @@ BeforeDiscovery {
         'Submit-DaskTask 2'       = @{ Check = { $Output | Should -Be $true, $false } }
     }
     $cannotRunHere = @{
-        'Start-DaskScheduler 2' = 'it listens on every interface with the dask of a virtual environment this machine does not have'
-        'Start-DaskWorker 2'    = 'it runs a worker in the foreground until it is stopped, for a scheduler on another host'
+        'Connect-DaskScheduler 3' = 'it needs a TLS scheduler on another host; Start-DaskScheduler 3 connects over TLS here'
+        'Start-DaskScheduler 2'   = 'it listens on every interface with the dask of a virtual environment this machine does not have'
+        'Start-DaskWorker 2'      = 'it runs a worker in the foreground until it is stopped, for a scheduler on another host'
+        'Start-DaskWorker 3'      = 'it needs a TLS scheduler on another host; Start-DaskScheduler 3 runs a worker over TLS here'
     }
 
     $examples = foreach ($command in Get-Command -Module DaskPS) {
@@ -85,11 +96,16 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-DaskPSUnderTest
     $script:exampleScheduler = Start-DaskScheduler
+    # The TLS files the examples name (cluster-ca.pem, cluster-cert.pem, cluster-key.pem), copied into each example's folder.
+    $script:certificateFolder = Join-Path ([IO.Path]::GetTempPath()) "daskps-example-tls-$([guid]::NewGuid().ToString('N'))"
+    $null = New-Item -ItemType Directory -Path $certificateFolder
+    $script:certificateFiles = New-TestCertificateFiles -Path $certificateFolder -Name cluster
     $script:exampleCount = 0
 }
 
 AfterAll {
     Get-Job | Where-Object PSJobTypeName -In 'DaskWorkerJob', 'DaskSchedulerJob' | Remove-Job -Force
+    Remove-Item $certificateFolder -Recurse -Force -ErrorAction Ignore
 }
 
 Describe 'Get-Help' {
@@ -137,6 +153,7 @@ Describe 'Help examples' {
         1..150 | Set-Content (Join-Path $folder 'a.log')
         1..50 | Set-Content (Join-Path $folder 'b.log')
         '{ "retries": 2 }' | Set-Content (Join-Path $folder 'config.json')
+        $certificateFiles.PSObject.Properties.Value | Copy-Item -Destination $folder
         $runnerSession = $null
         Push-Location $folder
         try {

@@ -119,4 +119,42 @@ function Get-ChildProcess {
     Get-Process | Where-Object { $_.Parent -and $_.Parent.Id -eq $PID -and -not $_.HasExited }
 }
 
-Export-ModuleMember -Function Start-PowerShellProcess, Stop-PowerShellProcess, Start-ForegroundWorker, Get-UnusedTcpPort, Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess
+<#
+.SYNOPSIS
+    Writes a throw-away CA and, signed by it, a certificate for 127.0.0.1/localhost usable by servers and clients, as
+    PEM files in -Path: <Name>-ca.pem, <Name>-cert.pem and <Name>-key.pem (.NET's own APIs, PowerShell 7 only).
+#>
+function New-TestCertificateFiles {
+    param([string] $Path, [string] $Name)
+    $sha256 = [System.Security.Cryptography.HashAlgorithmName]::SHA256
+    $pkcs1 = [System.Security.Cryptography.RSASignaturePadding]::Pkcs1
+    $now = [datetimeoffset]::UtcNow
+    $caKey = [System.Security.Cryptography.RSA]::Create(2048)
+    $caRequest = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$Name CA", $caKey, $sha256, $pkcs1)
+    $caRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+    $ca = $caRequest.CreateSelfSigned($now.AddMinutes(-5), $now.AddHours(2))
+
+    $key = [System.Security.Cryptography.RSA]::Create(2048)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=127.0.0.1", $key, $sha256, $pkcs1)
+    $usages = [System.Security.Cryptography.OidCollection]::new()
+    $null = $usages.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.1'))
+    $null = $usages.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.2'))
+    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($usages, $false))
+    $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $names.AddIpAddress([System.Net.IPAddress]::Loopback)
+    $names.AddDnsName('localhost')
+    $request.CertificateExtensions.Add($names.Build())
+    $certificate = $request.Create($ca, $now.AddMinutes(-5), $now.AddHours(1), [byte[]](1..8))
+
+    $files = [pscustomobject]@{
+        CAFile          = Join-Path $Path "$Name-ca.pem"
+        CertificateFile = Join-Path $Path "$Name-cert.pem"
+        KeyFile         = Join-Path $Path "$Name-key.pem"
+    }
+    Set-Content -LiteralPath $files.CAFile -Value $ca.ExportCertificatePem()
+    Set-Content -LiteralPath $files.CertificateFile -Value $certificate.ExportCertificatePem()
+    Set-Content -LiteralPath $files.KeyFile -Value $key.ExportPkcs8PrivateKeyPem()
+    $files
+}
+
+Export-ModuleMember -Function Start-PowerShellProcess, Stop-PowerShellProcess, Start-ForegroundWorker, Get-UnusedTcpPort, Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess, New-TestCertificateFiles

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using DaskPS.Client;
+using DaskPS.Comm;
 using DaskPS.Cmdlets.Completers;
 using DaskPS.Cmdlets.Sessions;
 
@@ -9,7 +10,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Connects to a dask scheduler (or starts a local one with workers) and makes it the default session.</summary>
     [Cmdlet(VerbsCommunications.Connect, "DaskScheduler", DefaultParameterSetName = AddressSet)]
     [OutputType(typeof(DaskSession))]
-    public sealed class ConnectDaskSchedulerCommand : DaskCmdlet
+    public sealed class ConnectDaskSchedulerCommand : DaskTlsPeerCmdlet
     {
         private const string AddressSet = "Address";
         private const string LocalSet = "Local";
@@ -46,13 +47,15 @@ namespace DaskPS.Cmdlets.Commands
             DaskSession session;
             try
             {
+                DaskSecurity security = Security;
+                security.ApplyTo(options.Comm);
                 session = Local
-                    ? Await(ct => LocalSessions.StartAsync(WorkerCount, options, ct))
+                    ? Await(ct => LocalSessions.StartAsync(WorkerCount, security, options, ct))
                     : new DaskSession(Await(ct => DaskClient.ConnectAsync(Address, options, ct)));
             }
             catch (DaskException e)
             {
-                ThrowTerminatingError(Error(e, "DaskConnectFailed", CategoryOf(e), Local ? "local" : Address));
+                ThrowTerminatingError(ErrorOf(e, "DaskConnectFailed", Local ? "local" : Address));
                 return;
             }
 

@@ -52,6 +52,8 @@ namespace DaskPS.Cmdlets.Commands
         {
             DaskPS.Client.DaskCancelledException => ErrorCategory.OperationStopped,
             DaskPS.Client.DaskSchedulerLostException => ErrorCategory.ConnectionError,
+            DaskPS.Comm.DaskTlsException { Failure: DaskPS.Comm.DaskTlsFailure.SettingsMissing or DaskPS.Comm.DaskTlsFailure.SettingsInvalid } => ErrorCategory.InvalidArgument,
+            DaskPS.Comm.DaskTlsException => ErrorCategory.SecurityError,
             DaskPS.Comm.CommClosedException => ErrorCategory.ConnectionError,
             DaskPS.Comm.DaskAddressException => ErrorCategory.InvalidArgument,
             DaskPS.Dialects.UnsupportedSchedulerException => ErrorCategory.NotImplemented,

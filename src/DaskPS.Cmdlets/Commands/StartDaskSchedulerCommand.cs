@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using DaskPS.Cmdlets.Jobs;
+using DaskPS.Comm;
 using DaskPS.Hosting;
 
 namespace DaskPS.Cmdlets.Commands
@@ -8,7 +9,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Starts the real Python dask-scheduler as a child process, managed as a job.</summary>
     [Cmdlet(VerbsLifecycle.Start, "DaskScheduler", SupportsShouldProcess = true)]
     [OutputType(typeof(DaskSchedulerJob))]
-    public sealed class StartDaskSchedulerCommand : DaskCmdlet
+    public sealed class StartDaskSchedulerCommand : DaskTlsCmdlet
     {
         /// <summary>Port to listen on; 0 picks a free one.</summary>
         [Parameter]
@@ -31,11 +32,16 @@ namespace DaskPS.Cmdlets.Commands
                 return;
             }
 
-            var options = new LocalSchedulerOptions { Host = HostName, Port = Port, PythonPath = PythonPath };
+            var options = new LocalSchedulerOptions { Host = HostName, Port = Port, PythonPath = PythonPath, Security = Security };
             LocalScheduler scheduler;
             try
             {
                 scheduler = Await(ct => LocalScheduler.StartAsync(options, ct));
+            }
+            catch (DaskTlsException e)
+            {
+                ThrowTerminatingError(ErrorOf(e, "DaskSchedulerStartFailed", options));
+                return;
             }
             catch (DaskException e)
             {

@@ -6,6 +6,7 @@ using System.Threading;
 using DaskPS.Cmdlets.Completers;
 using DaskPS.Cmdlets.Jobs;
 using DaskPS.Cmdlets.Scripts;
+using DaskPS.Comm;
 using DaskPS.Worker;
 
 namespace DaskPS.Cmdlets.Commands
@@ -16,7 +17,7 @@ namespace DaskPS.Cmdlets.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "DaskWorker", SupportsShouldProcess = true)]
     [OutputType(typeof(DaskWorkerJob))]
-    public sealed class StartDaskWorkerCommand : DaskCmdlet
+    public sealed class StartDaskWorkerCommand : DaskTlsPeerCmdlet
     {
         /// <summary>The scheduler address.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -50,10 +51,10 @@ namespace DaskPS.Cmdlets.Commands
         [Parameter]
         public string[]? Module { get; set; }
 
-        /// <summary>Address to listen on (loopback and a free port by default).</summary>
+        /// <summary>Address to listen on (loopback and a free port by default, tls:// with TLS settings).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string ListenAddress { get; set; } = "tcp://127.0.0.1:0";
+        public string? ListenAddress { get; set; }
 
         /// <summary>Seconds to keep registering again after losing the scheduler before the worker stops (0: stop at once).</summary>
         [Parameter]
@@ -71,6 +72,16 @@ namespace DaskPS.Cmdlets.Commands
                 ThrowTerminatingError(Error(new PSArgumentException("-Wait runs one worker; leave out -Count."), "DaskWorkerWaitCount", ErrorCategory.InvalidArgument, Count));
             }
 
+            var comm = new CommOptions();
+            try
+            {
+                Security.ApplyTo(comm);
+            }
+            catch (DaskTlsException e)
+            {
+                ThrowTerminatingError(ErrorOf(e, "DaskWorkerStartFailed", Scheduler));
+            }
+
             for (int i = 0; i < Count; i++)
             {
                 string? name = Name is null ? null : Count == 1 ? Name : $"{Name}-{i + 1}";
@@ -79,7 +90,7 @@ namespace DaskPS.Cmdlets.Commands
                     continue;
                 }
 
-                DaskWorkerJob? job = Start(name);
+                DaskWorkerJob? job = Start(name, comm);
                 if (job is null)
                 {
                     continue;
@@ -97,11 +108,11 @@ namespace DaskPS.Cmdlets.Commands
         }
 
         /// <summary>A running worker's job, or null (after writing the error) when it could not start.</summary>
-        private DaskWorkerJob? Start(string? name)
+        private DaskWorkerJob? Start(string? name, CommOptions comm)
         {
             var options = new DaskWorkerOptions(Scheduler)
             {
-                Name = name, Slots = ThrottleLimit, ListenAddress = ListenAddress, DeathTimeout = TimeSpan.FromSeconds(DeathTimeoutSeconds),
+                Name = name, Slots = ThrottleLimit, ListenAddress = ListenAddress, Comm = comm, DeathTimeout = TimeSpan.FromSeconds(DeathTimeoutSeconds),
             };
             foreach (DictionaryEntry entry in Resources ?? new Hashtable())
             {
@@ -118,7 +129,7 @@ namespace DaskPS.Cmdlets.Commands
             }
             catch (DaskException e)
             {
-                WriteError(Error(e, "DaskWorkerStartFailed", CategoryOf(e), Scheduler));
+                WriteError(ErrorOf(e, "DaskWorkerStartFailed", Scheduler));
                 job.StopJob();
                 job.Dispose();
                 return null;

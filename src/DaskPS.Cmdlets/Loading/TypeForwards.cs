@@ -18,6 +18,7 @@ using System.Runtime.CompilerServices;
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskValueTooDeepException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Comm.CommClosedException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Comm.DaskAddressException))]
+[assembly: TypeForwardedTo(typeof(DaskPS.Comm.DaskTlsException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Dialects.UnsupportedSchedulerException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Protocol.DaskProtocolException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Rpc.DaskRemoteException))]

@@ -25,5 +25,8 @@ namespace DaskPS.Comm
 
         /// <summary>Certificates and validation for tls:// addresses.</summary>
         public TlsOptions? Tls { get; set; }
+
+        /// <summary>Refuse tcp:// (unencrypted) connections and listeners, as dask's distributed.comm.require-encryption.</summary>
+        public bool RequireEncryption { get; set; }
     }
 }

@@ -29,6 +29,9 @@ namespace DaskPS.Comm
             var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
+                Stream stream;
+                string local;
+                // Disposing the socket ends a connect or TLS handshake that outlives the deadline.
                 using (cancellationToken.Register(() => socket.Dispose()))
                 {
                     try
@@ -40,36 +43,26 @@ namespace DaskPS.Comm
                         cancellationToken.ThrowIfCancellationRequested();
                         throw new CommClosedException($"Could not connect to {address}: {(e as SocketException)?.SocketErrorCode.ToString() ?? e.Message}.", e);
                     }
-                }
 
-                string local = Format(socket.LocalEndPoint);
-                Stream stream = new NetworkStream(socket, ownsSocket: true);
-                if (tls is not null)
-                {
-                    var ssl = new SslStream(stream, false, (_, cert, chain, errors) => tls.ValidatePeer(cert, chain, errors, isServer: false));
-                    var clientCertificates = new System.Security.Cryptography.X509Certificates.X509CertificateCollection();
-                    if (tls.Certificate is not null)
+                    local = Format(socket.LocalEndPoint);
+                    stream = new NetworkStream(socket, ownsSocket: true);
+                    if (tls is not null)
                     {
-                        clientCertificates.Add(tls.Certificate);
+                        stream = await AuthenticateAsClientAsync(stream, address, tls, cancellationToken).ConfigureAwait(false);
                     }
-
-                    try
-                    {
-                        await ssl.AuthenticateAsClientAsync(tls.ServerName ?? address.Host, clientCertificates, tls.Protocols, false).ConfigureAwait(false);
-                    }
-                    catch (AuthenticationException e)
-                    {
-                        ssl.Dispose();
-                        throw new CommClosedException($"The TLS handshake with {address} failed: {e.Message}", e);
-                    }
-
-                    stream = ssl;
                 }
 
                 var comm = new StreamComm(stream, local, address.ToString(), options);
                 try
                 {
                     await comm.ConnectHandshakeAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (CommClosedException e) when (tls is not null)
+                {
+                    // TLS 1.3 clients finish their handshake before the server judges their certificate, so a refusal
+                    // shows where dask's handshake should be: as an alert (OpenSSL peers) or a plain close (.NET peers).
+                    comm.Abort();
+                    throw ClientCertificateProblem(address, tls, e);
                 }
                 catch
                 {
@@ -85,6 +78,52 @@ namespace DaskPS.Comm
                 throw;
             }
         }
+
+        private static async Task<Stream> AuthenticateAsClientAsync(Stream stream, DaskAddress address, TlsOptions tls, CancellationToken cancellationToken)
+        {
+            bool serverRejected = false;
+            var ssl = new SslStream(stream, false, (_, cert, chain, errors) =>
+            {
+                bool trusted = tls.ValidatePeer(cert, chain, errors, isServer: false);
+                serverRejected |= !trusted;
+                return trusted;
+            });
+            var clientCertificates = new System.Security.Cryptography.X509Certificates.X509CertificateCollection();
+            if (tls.Certificate is not null)
+            {
+                clientCertificates.Add(tls.Certificate);
+            }
+
+            try
+            {
+                await ssl.AuthenticateAsClientAsync(tls.ServerName ?? address.Host, clientCertificates, tls.Protocols, false).ConfigureAwait(false);
+                return ssl;
+            }
+            catch (Exception e) when (e is AuthenticationException || e is IOException || e is ObjectDisposedException)
+            {
+                ssl.Dispose();
+                cancellationToken.ThrowIfCancellationRequested();
+                if (serverRejected)
+                {
+                    string trusted = tls.TrustedAuthority is null ? "a CA of this system" : $"the trusted CA '{tls.TrustedAuthority.Subject}'";
+                    throw new DaskTlsException(DaskTlsFailure.ServerCertificateUntrusted,
+                        $"The certificate of {address} is not signed by {trusted}, or does not name {tls.ServerName ?? address.Host}: check the CA file.", e);
+                }
+
+                throw new DaskTlsException(DaskTlsFailure.HandshakeFailed,
+                    $"The TLS handshake with {address} failed: {InnermostMessage(e)} Check that it is a tls:// address and trusts this side's certificate.", e);
+            }
+        }
+
+        private static string InnermostMessage(Exception e) => e.InnerException is null ? e.Message : InnermostMessage(e.InnerException);
+
+        /// <summary>The peer ended the handshake: it wants a client certificate, or does not trust the one it got.</summary>
+        private static DaskTlsException ClientCertificateProblem(DaskAddress address, TlsOptions tls, Exception inner) =>
+            tls.Certificate is null
+                ? new DaskTlsException(DaskTlsFailure.ClientCertificateMissing,
+                    $"{address} ended the TLS handshake: it requires a client certificate (dask's mutual TLS), and none was given.", inner)
+                : new DaskTlsException(DaskTlsFailure.ClientCertificateRefused,
+                    $"{address} ended the TLS handshake after receiving the certificate '{tls.Certificate.Subject}': it does not trust that certificate's CA.", inner);
 
         public Task<DaskListener> ListenAsync(DaskAddress address, CommOptions options, CancellationToken cancellationToken)
         {
@@ -129,10 +168,11 @@ namespace DaskPS.Comm
                 return null;
             }
 
-            TlsOptions tls = options.Tls ?? throw new ArgumentException("A tls:// address needs CommOptions.Tls (certificates).");
+            TlsOptions tls = options.Tls ?? throw new DaskTlsException(DaskTlsFailure.SettingsMissing,
+                "A tls:// address needs TLS settings: the CA to trust and, for dask's mutual TLS, a certificate with its key.");
             if (listening && tls.Certificate is null)
             {
-                throw new ArgumentException("Listening on a tls:// address needs TlsOptions.Certificate (with its private key).");
+                throw new DaskTlsException(DaskTlsFailure.SettingsMissing, "Listening on a tls:// address needs a certificate with its private key.");
             }
 
             return tls;

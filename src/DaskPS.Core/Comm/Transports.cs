@@ -26,6 +26,17 @@ namespace DaskPS.Comm
             ["inproc"] = InProcTransport.Instance,
         };
 
+        /// <summary>The transport of <paramref name="address"/>, unless encryption is required and it is tcp://.</summary>
+        private static IDaskTransport For(DaskAddress address, CommOptions options)
+        {
+            if (options.RequireEncryption && address.Scheme == "tcp")
+            {
+                throw new DaskTlsException(DaskTlsFailure.EncryptionRequired, $"The address '{address}' is tcp://, which is not encrypted, and encryption is required; use its tls:// address.");
+            }
+
+            return For(address);
+        }
+
         public static IDaskTransport For(DaskAddress address) =>
             ByScheme.TryGetValue(address.Scheme, out IDaskTransport? transport)
                 ? transport
@@ -40,7 +51,7 @@ namespace DaskPS.Comm
             timeout.CancelAfter(options.ConnectTimeout);
             try
             {
-                return await For(parsed).ConnectAsync(parsed, options, timeout.Token).ConfigureAwait(false);
+                return await For(parsed, options).ConnectAsync(parsed, options, timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -51,7 +62,8 @@ namespace DaskPS.Comm
         public static Task<DaskListener> ListenAsync(string address, CommOptions? options = null, CancellationToken cancellationToken = default)
         {
             DaskAddress parsed = DaskAddress.ParseListen(address);
-            return For(parsed).ListenAsync(parsed, options ?? CommOptions.Default, cancellationToken);
+            options ??= CommOptions.Default;
+            return For(parsed, options).ListenAsync(parsed, options, cancellationToken);
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Client;
+using DaskPS.Comm;
 using DaskPS.Diagnostics;
 using DaskPS.Tasks;
 using DaskPS.Worker;
@@ -66,6 +67,8 @@ namespace DaskPS.Hosting
                         Name = $"local-{scheduler.ProcessId}-{i}",
                         Slots = options.SlotsPerWorker,
                         Logger = options.Logger,
+                        // The client's TLS settings serve the workers too (dask's LocalCluster shares one Security).
+                        Comm = new CommOptions { Tls = options.Client.Comm.Tls, RequireEncryption = options.Client.Comm.RequireEncryption },
                     };
                     foreach (ITaskRuntime runtime in options.Runtimes?.Invoke(i) ?? Enumerable.Empty<ITaskRuntime>())
                     {

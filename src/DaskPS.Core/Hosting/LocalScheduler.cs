@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using DaskPS.Comm;
 
 namespace DaskPS.Hosting
 {
@@ -22,6 +23,9 @@ namespace DaskPS.Hosting
         public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
         public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>TLS files for dask-scheduler's --tls-* options; with them it listens on tls:// only.</summary>
+        public DaskSecurity Security { get; set; } = new DaskSecurity();
     }
 
     /// <summary>
@@ -32,6 +36,9 @@ namespace DaskPS.Hosting
     {
         /// <summary>dask's setting (as an environment variable) that starts the Active Memory Manager with the scheduler.</summary>
         public const string ActiveMemoryManagerSetting = "DASK_DISTRIBUTED__SCHEDULER__ACTIVE_MEMORY_MANAGER__START";
+
+        /// <summary>dask's setting (as an environment variable) that refuses unencrypted connections.</summary>
+        public const string RequireEncryptionSetting = "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION";
 
         public const string InstallHint = "Install dask.distributed: 'pip install distributed', or on Debian/Ubuntu 'apt-get install python3-distributed'.";
 
@@ -78,12 +85,19 @@ namespace DaskPS.Hosting
                 "--no-dashboard", "--dashboard-address", options.Host + ":0",
                 "--scheduler-file", schedulerFile,
             });
+            arguments.AddRange(options.Security.SchedulerArguments());
             var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["DASK_TEMPORARY_DIRECTORY"] = directory };
             if (System.Environment.GetEnvironmentVariable(ActiveMemoryManagerSetting) is null)
             {
                 // The Active Memory Manager drops replicas it deems extra every 2 s, which would undo Copy-DaskData
                 // (dask's replicate). Setting the variable (here or in the options) turns it back on.
                 environment[ActiveMemoryManagerSetting] = "False";
+            }
+
+            if (options.Security.RequireEncryption)
+            {
+                // dask's scheduler already refuses tcp:// peers when it has TLS files; this says so explicitly.
+                environment[RequireEncryptionSetting] = "True";
             }
 
             foreach (KeyValuePair<string, string> pair in options.Environment)

@@ -90,7 +90,7 @@ namespace DaskPS.Worker
         {
             try
             {
-                Address = await _server.ListenAsync(_options.ListenAddress, cancellationToken).ConfigureAwait(false);
+                Address = await _server.ListenAsync(_options.ResolvedListenAddress, cancellationToken).ConfigureAwait(false);
                 await RegisterAsync(cancellationToken).ConfigureAwait(false);
             }
             catch

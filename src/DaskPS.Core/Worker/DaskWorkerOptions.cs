@@ -15,8 +15,13 @@ namespace DaskPS.Worker
 
         public string SchedulerAddress { get; }
 
-        /// <summary>Where peers and the scheduler reach this worker; loopback and a free port by default.</summary>
-        public string ListenAddress { get; set; } = "tcp://127.0.0.1:0";
+        /// <summary>
+        /// Where peers and the scheduler reach this worker; when null, loopback and a free port, over tls:// when
+        /// <see cref="CommOptions.Tls"/> is set (as a dask worker with TLS settings listens).
+        /// </summary>
+        public string? ListenAddress { get; set; }
+
+        internal string ResolvedListenAddress => ListenAddress ?? (Comm.Tls is null ? "tcp" : "tls") + "://127.0.0.1:0";
 
         /// <summary>Unique among the scheduler's workers; generated when null.</summary>
         public string? Name { get; set; }

@@ -30,7 +30,7 @@ namespace DaskPS.Core.Tests.Rpc
         }
 
         [Fact]
-        public async Task TlsRefusesAClientWithoutACertificateAndOneThatDoesNotTrustTheServer()
+        public async Task TlsTellsAMissingClientCertificateFromARefusedOneAndAnUntrustedServer()
         {
             using var certificates = new TestCertificates();
             using var stranger = new TestCertificates();
@@ -39,10 +39,29 @@ namespace DaskPS.Core.Tests.Rpc
             string address = await server.ListenAsync("tls://127.0.0.1:0");
 
             var anonymous = new CommOptions { Tls = new TlsOptions { TrustedAuthority = certificates.Authority }, HandshakeTimeout = TimeSpan.FromSeconds(2) };
-            await Assert.ThrowsAnyAsync<DaskException>(() => Transports.ConnectAsync(address, anonymous));
+            var missing = await Assert.ThrowsAsync<DaskTlsException>(() => Transports.ConnectAsync(address, anonymous));
+            Assert.Equal(DaskTlsFailure.ClientCertificateMissing, missing.Failure);
+            var foreign = new CommOptions { Tls = new TlsOptions { Certificate = stranger.Client, TrustedAuthority = certificates.Authority } };
+            var refused = await Assert.ThrowsAsync<DaskTlsException>(() => Transports.ConnectAsync(address, foreign));
+            Assert.Equal(DaskTlsFailure.ClientCertificateRefused, refused.Failure);
             var distrustful = new CommOptions { Tls = new TlsOptions { Certificate = stranger.Client, TrustedAuthority = stranger.Authority } };
-            var error = await Assert.ThrowsAsync<CommClosedException>(() => Transports.ConnectAsync(address, distrustful));
-            Assert.Contains("TLS", error.Message);
+            var untrusted = await Assert.ThrowsAsync<DaskTlsException>(() => Transports.ConnectAsync(address, distrustful));
+            Assert.Equal(DaskTlsFailure.ServerCertificateUntrusted, untrusted.Failure);
+            Assert.Contains(address, untrusted.Message);
+        }
+
+        [Fact]
+        public async Task TlsToAPlainTcpServerFailsAsAHandshakeThatDidNotHappen()
+        {
+            using var certificates = new TestCertificates();
+            await using var server = new DaskServer("PlainServer");
+            string address = await server.ListenAsync("tcp://127.0.0.1:0");
+            var options = new CommOptions { Tls = new TlsOptions { Certificate = certificates.Client, TrustedAuthority = certificates.Authority } };
+
+            var error = await Assert.ThrowsAsync<DaskTlsException>(() => Transports.ConnectAsync(address.Replace("tcp://", "tls://"), options));
+
+            Assert.Equal(DaskTlsFailure.HandshakeFailed, error.Failure);
+            Assert.Contains("Check that it is a tls:// address", error.Message);
         }
 
         [Fact]
