@@ -26,6 +26,7 @@ namespace DaskPS.Client
         private readonly ClientKeys _keys = new ClientKeys();
         private readonly ValueFetcher _values;
         private readonly SchedulerCalls _scheduler;
+        private readonly ClientReports _reports;
         private readonly ConnectionPool _pool;
         private readonly DaskClientOptions _options;
         private readonly DaskLogger _log;
@@ -42,6 +43,7 @@ namespace DaskPS.Client
             _scheduler = new SchedulerCalls(_pool, schedulerAddress);
             _values = new ValueFetcher(_pool, _scheduler, options.Logger, options.MaxValueBytes);
             Id = $"DaskPS-Client-{Guid.NewGuid():N}";
+            _reports = new ClientReports(_keys, _scheduler, options, Id);
         }
 
         public string Id { get; }
@@ -283,23 +285,8 @@ namespace DaskPS.Client
             _scheduler.RetireWorkersAsync(workers, cancellationToken);
 
         /// <summary>Waits until the scheduler has at least <paramref name="count"/> workers.</summary>
-        public async Task WaitForWorkersAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
-        {
-            DateTime deadline = DateTime.UtcNow + timeout;
-            int seen = 0;
-            while (DateTime.UtcNow < deadline)
-            {
-                seen = await _scheduler.WorkerCountAsync(cancellationToken).ConfigureAwait(false);
-                if (seen >= count)
-                {
-                    return;
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
-            }
-
-            throw new DaskTimeoutException($"The scheduler at {SchedulerAddress} has {seen} of the {count} workers asked for after {timeout.TotalSeconds:0.#} s.");
-        }
+        public Task WaitForWorkersAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+            _scheduler.WaitForWorkersAsync(count, timeout, cancellationToken);
 
         /// <summary>Drops everything this client computed or scattered (the scheduler tells the workers).</summary>
         public void Reset()
@@ -358,7 +345,12 @@ namespace DaskPS.Client
 
         private bool OnMessage(object message)
         {
-            Handle(message);
+            if (_reports.Apply(message) is DaskSchedulerLostException lost)
+            {
+                _lost = lost;
+                _keys.FailAll(lost);
+            }
+
             return true;
         }
 
@@ -382,73 +374,6 @@ namespace DaskPS.Client
             }
 
             return Task.FromResult(interval);
-        }
-
-        private void Handle(object message)
-        {
-            switch (message)
-            {
-                case KeyReports reports:
-                    foreach (KeyReport report in reports.Reports)
-                    {
-                        Handle(report);
-                    }
-
-                    break;
-                case KeyReport { What: KeyEvent.InMemory } report:
-                    _keys.Finish(report.Key, null);
-                    break;
-                case KeyReport { What: KeyEvent.Cancelled } report:
-                    _keys.Finish(report.Key, new DaskCancelledException(report.Key, "the scheduler cancelled it"));
-                    break;
-                case KeyReport { What: KeyEvent.Reopened } report:
-                    _keys.Reopen(report.Key);
-                    break;
-                case KeyErred erred:
-                    OnTaskErred(erred);
-                    break;
-                case SchedulerRestarted:
-                    _keys.FailAll(new DaskCancelledException("*", "the scheduler restarted"));
-                    break;
-                case StreamClosed:
-                    _lost = new DaskSchedulerLostException($"The scheduler at {SchedulerAddress} closed this client's stream.");
-                    _keys.FailAll(_lost);
-                    break;
-                case SchedulerError error:
-                    _log.Error($"scheduler error: {error.Text}");
-                    break;
-            }
-        }
-
-        private void OnTaskErred(KeyErred erred)
-        {
-            string key = erred.Key;
-            DaskTaskException? error = _keys.Erred(key, RemoteTaskErrors.Decode(key, erred.Exception, erred.Traceback), e => _options.RetryOn?.Invoke(e) ?? true, out bool retry);
-            if (error is null)
-            {
-                return;
-            }
-
-            if (retry)
-            {
-                _log.Info($"Retrying '{key}' after: {error.RemoteMessage}");
-                _ = RetryAsync(key, error);
-                return;
-            }
-
-            _keys.Finish(key, error);
-        }
-
-        private async Task RetryAsync(string key, DaskTaskException error)
-        {
-            try
-            {
-                await _scheduler.RetryAsync(key, Id).ConfigureAwait(false);
-            }
-            catch (DaskException)
-            {
-                _keys.Finish(key, error);
-            }
         }
 
         private void ReleaseUnreferenced()

@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 
 namespace DaskPS.Comm
 {

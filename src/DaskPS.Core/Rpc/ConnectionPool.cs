@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using DaskPS.Comm;
 using DaskPS.Internal;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 
 namespace DaskPS.Rpc
 {
@@ -187,9 +188,9 @@ namespace DaskPS.Rpc
         }
 
         /// <summary>One request/response exchange on a pooled comm.</summary>
-        public async Task<object?> SendRecvAsync(string address, MsgMap request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        internal async Task<object?> SendRecvAsync(string address, RpcRequest request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
-            string op = request.Get("op") as string ?? "?";
+            string op = request.Op;
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (timeout is TimeSpan limit && limit != Timeout.InfiniteTimeSpan)
             {
@@ -200,8 +201,8 @@ namespace DaskPS.Rpc
             try
             {
                 comm = await AcquireAsync(address, deadline.Token).ConfigureAwait(false);
-                await comm.WriteAsync(request, deadline.Token).ConfigureAwait(false);
-                object? reply = request.Get("reply") is false ? null : await comm.ReadAsync(deadline.Token).ConfigureAwait(false);
+                await comm.WriteAsync(request.Message, deadline.Token).ConfigureAwait(false);
+                object? reply = request.WantsReply ? await comm.ReadAsync(deadline.Token).ConfigureAwait(false) : null;
                 Release(address, comm);
                 comm = null;
                 return RemoteErrors.ThrowIfError(reply, address, op);

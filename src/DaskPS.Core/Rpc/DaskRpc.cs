@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 
 namespace DaskPS.Rpc
 {
@@ -29,14 +29,7 @@ namespace DaskPS.Rpc
 
         public Task<object?> CallAsync(string op, (string Name, object? Value)[] arguments, CancellationToken cancellationToken)
         {
-            var request = new MsgMap(arguments.Length + 2).With("op", op);
-            foreach ((string name, object? value) in arguments)
-            {
-                request[name] = value;
-            }
-
-            request["reply"] = true;
-            return _pool.SendRecvAsync(Address, request, Timeout, cancellationToken);
+            return _pool.SendRecvAsync(Address, RpcRequest.Create(op, arguments), Timeout, cancellationToken);
         }
     }
 }

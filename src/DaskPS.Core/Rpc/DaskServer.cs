@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using DaskPS.Comm;
 using DaskPS.Diagnostics;
 using DaskPS.Protocol;
+using DaskPS.Protocol.Messages;
 using DaskPS.Protocol.MessagePack;
 
 namespace DaskPS.Rpc
@@ -45,8 +46,8 @@ namespace DaskPS.Rpc
             _log = logger ?? DaskLogger.None;
             _connectionSlots = new SemaphoreSlim(connectionLimit, connectionLimit);
             ConnectionLimit = connectionLimit;
-            AddHandler("identity", (_, _, _) => new ValueTask<object?>(new MsgMap().With("type", Name).With("id", Id)));
-            AddHandler("echo", (_, request, _) => new ValueTask<object?>(request.Get("data")));
+            AddHandler("identity", (_, _, _) => new ValueTask<object?>(ServerOps.IdentityReply(Name, Id)));
+            AddHandler("echo", (_, request, _) => new ValueTask<object?>(ServerOps.EchoReply(request)));
         }
 
         public string Name { get; }
@@ -167,13 +168,10 @@ namespace DaskPS.Rpc
         /// <summary>Handles one request; returns false when the connection should end.</summary>
         private async Task<bool> DispatchAsync(DaskComm comm, object? message, CancellationToken stopping)
         {
-            if (message is not MsgMap request || request.Get("op") is not string op)
-            {
-                throw new DaskProtocolException($"expected a request map with a str 'op', got {Describe(message)}");
-            }
-
-            bool reply = request.Get("reply") is not false;
-            bool closeAfter = request.Get("close") is true;
+            RpcRequest rpc = RpcRequest.Read(message);
+            string op = rpc.Op;
+            MsgMap request = rpc.Message;
+            bool reply = rpc.WantsReply;
             if (op == "close")
             {
                 if (reply)
@@ -214,15 +212,7 @@ namespace DaskPS.Rpc
                 await comm.WriteAsync(result, stopping).ConfigureAwait(false);
             }
 
-            return !closeAfter;
+            return !rpc.CloseAfter;
         }
-
-        private static string Describe(object? message) => message switch
-        {
-            null => "nil",
-            string s => $"the str '{(s.Length > 40 ? s.Substring(0, 40) + "…" : s)}'",
-            MsgMap => "a map without a str 'op'",
-            _ => $"a {message.GetType().Name}",
-        };
     }
 }

@@ -79,7 +79,7 @@ namespace DaskPS.Rpc
         public async Task CloseStreamAsync(MsgMap farewell)
         {
             _stream.Send(farewell);
-            _stream.Send(new MsgMap(1).With("op", "close-stream"));
+            _stream.Send(StreamMessages.CloseStream());
             await _stream.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
 

@@ -48,7 +48,7 @@ namespace DaskPS.Worker
             bool busy = Interlocked.Increment(ref _incomingTransfers) > _options.MaxIncomingTransfers && request.MayRefuse;
             try
             {
-                var data = new MsgMap();
+                var data = new Dictionary<object, object?>();
                 foreach (object? key in busy ? Array.Empty<object?>() : request.Keys)
                 {
                     if (key is not null && _table.Data.Payload(key) is SerializedPayload payload)

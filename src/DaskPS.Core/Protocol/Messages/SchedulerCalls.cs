@@ -25,6 +25,8 @@ namespace DaskPS.Protocol.Messages
 
         private DaskRpc Scheduler => _pool[_address];
 
+        public string Address => _address;
+
         /// <summary>The scheduler's dialect, set once the link is up.</summary>
         public SchedulerDialect Dialect { get; set; } = null!;
 
@@ -93,8 +95,24 @@ namespace DaskPS.Protocol.Messages
                 : (null, WireFields.Describe(reply));
         }
 
-        public async Task<int> WorkerCountAsync(CancellationToken cancellationToken) =>
-            (await IdentityWorkersAsync(cancellationToken).ConfigureAwait(false)).Count;
+        /// <summary>Polls identity until the scheduler has <paramref name="count"/> workers; a DaskTimeoutException after <paramref name="timeout"/>.</summary>
+        public async Task WaitForWorkersAsync(int count, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            DateTime deadline = DateTime.UtcNow + timeout;
+            int seen = 0;
+            while (DateTime.UtcNow < deadline)
+            {
+                seen = (await IdentityWorkersAsync(cancellationToken).ConfigureAwait(false)).Count;
+                if (seen >= count)
+                {
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+            }
+
+            throw new DaskTimeoutException($"The scheduler at {_address} has {seen} of the {count} workers asked for after {timeout.TotalSeconds:0.#} s.");
+        }
 
         /// <summary>identity and has_what: the workers and what each holds.</summary>
         public async Task<IReadOnlyList<DaskWorkerInfo>> WorkersAsync(CancellationToken cancellationToken)

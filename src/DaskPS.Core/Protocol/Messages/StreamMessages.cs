@@ -17,6 +17,9 @@ namespace DaskPS.Protocol.Messages
 
         public static MsgMap CloseClient() => new MsgMap(1).With("op", "close-client");
 
+        /// <summary>close-stream: the last message on a stream, from either side.</summary>
+        public static MsgMap CloseStream() => new MsgMap(1).With("op", "close-stream");
+
         /// <summary>add-keys: this worker holds (or keeps) these keys.</summary>
         public static MsgMap AddKeys(IReadOnlyList<object?> keys, object? stimulusId) =>
             new MsgMap(3).With("op", "add-keys").With("keys", Array(keys)).With("stimulus_id", stimulusId);

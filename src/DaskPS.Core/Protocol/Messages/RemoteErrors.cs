@@ -1,25 +1,9 @@
 using System;
-using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Rpc;
 
-namespace DaskPS.Rpc
+namespace DaskPS.Protocol.Messages
 {
-    /// <summary>A remote handler failed; carries what the peer said about it.</summary>
-    public class DaskRemoteException : DaskException
-    {
-        public DaskRemoteException(string message, string? remoteType, string? remoteTraceback)
-            : base(message, null)
-        {
-            RemoteType = remoteType;
-            RemoteTraceback = remoteTraceback;
-        }
-
-        /// <summary>The exception type on the remote side, where it is known (e.g. "KeyError").</summary>
-        public string? RemoteType { get; }
-
-        public string? RemoteTraceback { get; }
-    }
-
     /// <summary>dask's reply shape for a handler that raised: <c>status: uncaught-error</c>.</summary>
     internal static class RemoteErrors
     {

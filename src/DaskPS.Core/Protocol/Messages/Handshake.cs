@@ -1,7 +1,7 @@
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
 
-namespace DaskPS.Comm
+namespace DaskPS.Protocol.Messages
 {
     /// <summary>
     /// The first message on every connection. The accepting side sends first. DaskPS offers lz4 to peers on other hosts; as in dask,
