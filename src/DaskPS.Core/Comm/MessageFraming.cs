@@ -214,25 +214,47 @@ namespace DaskPS.Comm
 
             public void Dispose() => _lease?.Dispose();
 
-            /// <summary>Receives a large frame into a buffer that grows by <see cref="GrowthFactor"/> as it fills, reserving each size from the budget.</summary>
+            /// <summary>
+            /// Receives a large frame into a buffer that grows by <see cref="GrowthFactor"/> as it fills, reserving each size
+            /// from the budget. The steps before the last are pooled arrays: warm memory, and nothing left for the GC.
+            /// </summary>
             private async ValueTask<byte[]> ReadLargeFrameAsync(int length)
             {
                 _lease ??= _budget.Open();
-                byte[] buffer = Array.Empty<byte>();
+                byte[]? step = null;
                 int filled = 0;
-                while (filled < length)
+                try
                 {
-                    int size = (int)Math.Min(length, Math.Max(LargeFrame, (long)buffer.Length * GrowthFactor));
-                    await _lease.ReserveAsync(size, _cancellationToken).ConfigureAwait(false);
-                    byte[] grown = new byte[size];
-                    Buffer.BlockCopy(buffer, 0, grown, 0, filled);
-                    _lease.Release(buffer.Length);
-                    buffer = grown;
-                    await FillAsync(buffer, filled, size).ConfigureAwait(false);
-                    filled = size;
-                }
+                    while (true)
+                    {
+                        int size = (int)Math.Min(length, Math.Max(LargeFrame, (long)filled * GrowthFactor));
+                        await _lease.ReserveAsync(size, _cancellationToken).ConfigureAwait(false);
+                        byte[] grown = size == length ? new byte[length] : ArrayPool<byte>.Shared.Rent(size);
+                        if (step is not null)
+                        {
+                            Buffer.BlockCopy(step, 0, grown, 0, filled);
+                            ArrayPool<byte>.Shared.Return(step);
+                            _lease.Release(filled);
+                        }
 
-                return buffer;
+                        step = grown;
+                        await FillAsync(step, filled, size).ConfigureAwait(false);
+                        filled = size;
+                        if (size == length)
+                        {
+                            byte[] frame = step;
+                            step = null;
+                            return frame;
+                        }
+                    }
+                }
+                finally
+                {
+                    if (step is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(step);
+                    }
+                }
             }
 
             /// <summary>Fills <paramref name="target"/> from <paramref name="filled"/> up to <paramref name="end"/>.</summary>
