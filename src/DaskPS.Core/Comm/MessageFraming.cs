@@ -105,6 +105,9 @@ namespace DaskPS.Comm
             }
         }
 
+        /// <summary>The longest byte array the runtime allocates (Array.MaxLength, which netstandard2.0 lacks).</summary>
+        private const int MaxFrameLength = 0x7FFFFFC7;
+
         /// <summary>Frames at least this large grow with the bytes that arrive and bypass the pipe once its buffered bytes are copied.</summary>
         private const int LargeFrame = 256 * 1024;
 
@@ -169,10 +172,15 @@ namespace DaskPS.Comm
                 {
                     lengths[i] = (long)Math.Min(ReadUInt64(lengthBytes.Slice(8 * i, 8)), long.MaxValue);
                     totalLength += lengths[i];
-                    if (lengths[i] > int.MaxValue || totalLength > options.MaxMessageSize)
+                    if (lengths[i] > MaxFrameLength)
+                    {
+                        throw new DaskProtocolException($"A message declares a frame of {lengths[i]} bytes; the largest a .NET array holds is {MaxFrameLength}.");
+                    }
+
+                    if (totalLength > options.MaxMessageSize)
                     {
                         throw new DaskProtocolException(
-                            $"A message declares {(totalLength > options.MaxMessageSize ? "at least " + totalLength : lengths[i].ToString())} bytes of frames; the limit is {options.MaxMessageSize} (CommOptions.MaxMessageSize).");
+                            $"A message declares at least {totalLength} bytes of frames; the limit is {options.MaxMessageSize} (CommOptions.MaxMessageSize).");
                     }
                 }
 

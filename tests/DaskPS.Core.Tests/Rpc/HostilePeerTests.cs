@@ -30,8 +30,8 @@ namespace DaskPS.Core.Tests.Rpc
     [Collection(AllocationMeasuringCollection.Name)]
     public sealed class HostilePeerTests
     {
-        /// <summary>A frame as large as a message may be: about 2 GiB.</summary>
-        private const ulong HugeFrame = int.MaxValue - 7;
+        /// <summary>About 2 GiB: a frame .NET could allocate, within the default message size.</summary>
+        private const ulong HugeFrame = 0x7FFF0000;
 
         private static readonly TimeSpan ShortTimeout = TimeSpan.FromSeconds(2);
         private static readonly TimeSpan Bounded = TimeSpan.FromSeconds(15);
@@ -108,17 +108,19 @@ namespace DaskPS.Core.Tests.Rpc
             DaskNode node = (await cluster.Client.ScatterAsync(new object?[] { 42L }, new[] { worker.Address })).Single();
             IPEndPoint endPoint = DaskAddress.Parse(worker.Address).ToEndPoint();
 
-            // More handshaken, silent peers than the worker admits; each one past the limit displaces the longest idle.
+            // More handshaken, silent peers than the worker admits; each one past the limit displaces the longest idle
+            // (a server that stops accepting at the limit fails here: the handshakes past it never come).
             var sockets = new List<Socket>();
             try
             {
+                using var admitted = new CancellationTokenSource(TimeSpan.FromSeconds(60));
                 for (int i = 0; i < DaskServer.DefaultConnectionLimit + 20; i++)
                 {
                     var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                     sockets.Add(socket);
-                    await socket.ConnectAsync(endPoint);
-                    await ReadServerHandshakeAsync(socket);
-                    await socket.SendAsync(PeerHandshake, SocketFlags.None);
+                    await socket.ConnectAsync(endPoint, admitted.Token);
+                    await ReadServerHandshakeAsync(socket, admitted.Token);
+                    await socket.SendAsync(PeerHandshake, SocketFlags.None, admitted.Token);
                 }
 
                 // Well inside the 10 s handshake timeout: a new client is served, not queued behind idle peers.

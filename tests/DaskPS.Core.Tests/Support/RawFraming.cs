@@ -16,11 +16,11 @@ namespace DaskPS.Core.Tests.Support
         public static byte[] PeerHandshake { get; } = Frame(MsgPackSerializer.Serialize(new MsgMap().With("compression", null).With("pickle-protocol", 5L)));
 
         /// <summary>Reads the handshake the accepting side sends first.</summary>
-        public static async Task ReadServerHandshakeAsync(Socket socket)
+        public static async Task ReadServerHandshakeAsync(Socket socket, CancellationToken cancellationToken = default)
         {
-            byte[] prelude = await ReceiveExactlyAsync(socket, 24);
+            byte[] prelude = await ReceiveExactlyAsync(socket, 24, cancellationToken);
             int length = (int)BinaryPrimitives.ReadUInt64LittleEndian(prelude.AsSpan(16));
-            await ReceiveExactlyAsync(socket, length);
+            await ReceiveExactlyAsync(socket, length, cancellationToken);
         }
 
         /// <summary>True when the other side closes (EOF or reset) within <paramref name="bound"/>; whatever it sends first is read and dropped.</summary>
@@ -64,13 +64,13 @@ namespace DaskPS.Core.Tests.Support
 
         public static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
-        private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int count)
+        private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int count, CancellationToken cancellationToken)
         {
             var buffer = new byte[count];
             int got = 0;
             while (got < count)
             {
-                int n = await socket.ReceiveAsync(buffer.AsMemory(got), SocketFlags.None);
+                int n = await socket.ReceiveAsync(buffer.AsMemory(got), SocketFlags.None, cancellationToken);
                 if (n == 0)
                 {
                     throw new EndOfStreamException();
