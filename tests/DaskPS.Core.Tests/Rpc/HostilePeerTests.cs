@@ -129,8 +129,11 @@ namespace DaskPS.Core.Tests.Rpc
                 GetDataReply reply = await DataExchange.RequestAsync(pool, worker.Address, new GetDataRequest(new object?[] { node.Key }, null, false), deadline.Token);
                 Assert.True(reply.Data!.ContainsKey(node.Key));
 
+                // A new client stores and fetches a value there; the first client, whose pooled comm may have given way, still fetches its own.
                 await using DaskClient newClient = await DaskClient.ConnectAsync(cluster.Address, cancellationToken: deadline.Token);
-                Assert.Equal(42L, await newClient.ResultAsync(node, deadline.Token));
+                DaskNode newNode = (await newClient.ScatterAsync(new object?[] { 43L }, new[] { worker.Address }, cancellationToken: deadline.Token)).Single();
+                Assert.Equal(43L, await newClient.ResultAsync(newNode, deadline.Token));
+                Assert.Equal(42L, await cluster.Client.ResultAsync(node, deadline.Token));
 
                 // The displaced ones were closed by the worker, not left hanging.
                 Assert.True(await ClosedByPeerAsync(sockets[0], Bounded), "the longest idle peer was not closed");
