@@ -11,7 +11,18 @@ namespace DaskPS.Comm
 
         public static CommOptions Default { get; } = new CommOptions();
 
-        /// <summary>Largest message (sum of its frames) accepted from a peer. Default 2 GiB - 1.</summary>
+        /// <summary>
+        /// Bytes that partly received messages may hold at once, over every connection of this process. Default 1 GiB.
+        /// When it is spent, growing reads wait for others to finish; the oldest message in flight never waits,
+        /// so one message larger than the budget still goes through.
+        /// </summary>
+        public static long ProcessReadBudget
+        {
+            get => ReadBudget.Shared.Limit;
+            set => ReadBudget.Shared.Limit = value;
+        }
+
+        /// <summary>Largest message (sum of its frames) accepted from a peer, and so what one connection may hold in flight. Default 2 GiB - 1.</summary>
         public long MaxMessageSize { get; set; } = int.MaxValue;
 
         /// <summary>Deepest msgpack nesting accepted from a peer.</summary>
@@ -19,6 +30,15 @@ namespace DaskPS.Comm
 
         /// <summary>How long a new connection may take to exchange handshakes; silent peers are dropped after it.</summary>
         public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+        /// <summary>How long a message may take from its first byte to its last; a peer that stops halfway is dropped after it.</summary>
+        public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+        /// <summary>
+        /// How long a server keeps a connection on which no request is in progress. DaskPS's own pools reuse a comm
+        /// only while it has been idle for less than half of this, so they never send into one the server is closing.
+        /// </summary>
+        public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
         /// <summary>How long opening a connection may take.</summary>
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

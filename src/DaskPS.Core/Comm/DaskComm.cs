@@ -31,6 +31,9 @@ namespace DaskPS.Comm
         /// <summary>Reads the next message; throws <see cref="CommClosedException"/> once the peer has gone.</summary>
         public abstract ValueTask<object?> ReadAsync(CancellationToken cancellationToken = default);
 
+        /// <summary>Waits until the next message begins to arrive (or the peer closes), consuming nothing.</summary>
+        public abstract ValueTask WaitToReadAsync(CancellationToken cancellationToken);
+
         /// <summary>Exchanges handshakes as the accepting side (which speaks first); listeners hand out comms before this.</summary>
         public abstract ValueTask AcceptHandshakeAsync(CommOptions options, CancellationToken cancellationToken = default);
 

@@ -164,6 +164,9 @@ namespace DaskPS.Comm
             }
         }
 
+        public override async ValueTask WaitToReadAsync(CancellationToken cancellationToken) =>
+            await _incoming.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+
         public override ValueTask CloseAsync()
         {
             Abort();

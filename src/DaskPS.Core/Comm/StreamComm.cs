@@ -89,6 +89,22 @@ namespace DaskPS.Comm
         public override ValueTask<object?> ReadAsync(CancellationToken cancellationToken = default) =>
             ReadCoreAsync(cancellationToken, "message");
 
+        public override async ValueTask WaitToReadAsync(CancellationToken cancellationToken)
+        {
+            ThrowIfClosed();
+            try
+            {
+                ReadResult result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                // Nothing examined: the message read that follows sees these bytes at once.
+                _reader.AdvanceTo(result.Buffer.Start);
+            }
+            catch (Exception e) when (e is IOException || e is ObjectDisposedException || e is InvalidOperationException && IsClosed)
+            {
+                Abort();
+                throw new CommClosedException($"Reading from {PeerAddress} failed: the connection is closed.", e);
+            }
+        }
+
         public override async ValueTask CloseAsync()
         {
             if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -133,7 +149,7 @@ namespace DaskPS.Comm
 
                 return message;
             }
-            catch (Exception e) when (e is DaskProtocolException || e is OperationCanceledException)
+            catch (Exception e) when (e is DaskProtocolException || e is DaskTimeoutException || e is OperationCanceledException)
             {
                 // After bad bytes or an interrupted read the stream position is unknown: nothing more can be read.
                 Abort();

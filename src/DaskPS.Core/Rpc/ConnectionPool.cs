@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Comm;
@@ -11,14 +13,15 @@ namespace DaskPS.Rpc
 {
     /// <summary>
     /// Reuses comms per address under one global limit on open comms. When the limit is reached, idle comms
-    /// to other addresses are closed to make room; otherwise callers wait for a comm to come back.
+    /// to other addresses are closed to make room; otherwise callers wait for a comm to come back. A comm idle for
+    /// half of <see cref="CommOptions.IdleTimeout"/> or longer is closed instead of reused: a DaskPS server may be closing it.
     /// </summary>
     public sealed class ConnectionPool : IAsyncDisposable
     {
         public const int DefaultLimit = 512;
 
         private readonly object _gate = new object();
-        private readonly Dictionary<string, Stack<DaskComm>> _idle = new Dictionary<string, Stack<DaskComm>>(StringComparer.Ordinal);
+        private readonly Dictionary<string, Stack<IdleComm>> _idle = new Dictionary<string, Stack<IdleComm>>(StringComparer.Ordinal);
         private readonly HashSet<DaskComm> _inUse = new HashSet<DaskComm>();
         private readonly SemaphoreSlim _slots;
         private TaskCompletionSource<bool> _changed = NewSignal();
@@ -44,7 +47,7 @@ namespace DaskPS.Rpc
                 lock (_gate)
                 {
                     int idle = 0;
-                    foreach (Stack<DaskComm> stack in _idle.Values)
+                    foreach (Stack<IdleComm> stack in _idle.Values)
                     {
                         idle += stack.Count;
                     }
@@ -79,17 +82,19 @@ namespace DaskPS.Rpc
                 {
                     ThrowIfClosed();
                     changed = _changed.Task;
-                    if (_idle.TryGetValue(key, out Stack<DaskComm>? stack))
+                    if (_idle.TryGetValue(key, out Stack<IdleComm>? stack))
                     {
+                        long staleBefore = Stopwatch.GetTimestamp() - (long)(Options.IdleTimeout.TotalSeconds / 2 * Stopwatch.Frequency);
                         while (stack.Count > 0)
                         {
-                            DaskComm candidate = stack.Pop();
-                            if (!candidate.IsClosed)
+                            IdleComm candidate = stack.Pop();
+                            if (!candidate.Comm.IsClosed && candidate.Since > staleBefore)
                             {
-                                _inUse.Add(candidate);
-                                return candidate;
+                                _inUse.Add(candidate.Comm);
+                                return candidate.Comm;
                             }
 
+                            candidate.Comm.Abort();
                             _slots.Release();
                         }
                     }
@@ -152,12 +157,12 @@ namespace DaskPS.Rpc
                 }
 
                 string key = DaskAddress.Normalize(address);
-                if (!_idle.TryGetValue(key, out Stack<DaskComm>? stack))
+                if (!_idle.TryGetValue(key, out Stack<IdleComm>? stack))
                 {
-                    _idle[key] = stack = new Stack<DaskComm>();
+                    _idle[key] = stack = new Stack<IdleComm>();
                 }
 
-                stack.Push(comm);
+                stack.Push(new IdleComm(comm, Stopwatch.GetTimestamp()));
             }
         }
 
@@ -226,9 +231,9 @@ namespace DaskPS.Rpc
             lock (_gate)
             {
                 _closed = true;
-                foreach (Stack<DaskComm> stack in _idle.Values)
+                foreach (Stack<IdleComm> stack in _idle.Values)
                 {
-                    all.AddRange(stack);
+                    all.AddRange(stack.Select(idle => idle.Comm));
                 }
 
                 all.AddRange(_inUse);
@@ -249,11 +254,11 @@ namespace DaskPS.Rpc
             DaskComm? victim = null;
             lock (_gate)
             {
-                foreach (Stack<DaskComm> stack in _idle.Values)
+                foreach (Stack<IdleComm> stack in _idle.Values)
                 {
                     if (stack.Count > 0)
                     {
-                        victim = stack.Pop();
+                        victim = stack.Pop().Comm;
                         break;
                     }
                 }
@@ -272,6 +277,20 @@ namespace DaskPS.Rpc
             }
 
             return true;
+        }
+
+        /// <summary>A pooled comm and the <see cref="Stopwatch"/> timestamp of its return.</summary>
+        private readonly struct IdleComm
+        {
+            public IdleComm(DaskComm comm, long since)
+            {
+                Comm = comm;
+                Since = since;
+            }
+
+            public DaskComm Comm { get; }
+
+            public long Since { get; }
         }
 
         /// <summary>Wakes callers waiting for room. Caller holds the lock.</summary>

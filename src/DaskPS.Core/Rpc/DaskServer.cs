@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Comm;
@@ -19,7 +21,9 @@ namespace DaskPS.Rpc
 
     /// <summary>
     /// A dask server: accepts connections, exchanges handshakes, and dispatches each request on its
-    /// <c>op</c> to a handler, looping on every connection because peers pool and reuse them.
+    /// <c>op</c> to a handler, looping on every connection because peers pool and reuse them. A connection with no
+    /// request in progress is closed after <see cref="CommOptions.IdleTimeout"/>, and at the connection limit the
+    /// longest idle one makes room for a new peer, so idle peers can never lock new ones out.
     /// </summary>
     public sealed class DaskServer : IAsyncDisposable
     {
@@ -30,7 +34,7 @@ namespace DaskPS.Rpc
 
         private readonly Dictionary<string, RequestHandler> _handlers = new Dictionary<string, RequestHandler>(StringComparer.Ordinal);
         private readonly Dictionary<string, StreamHandler> _streamHandlers = new Dictionary<string, StreamHandler>(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<DaskComm, Task> _connections = new ConcurrentDictionary<DaskComm, Task>();
+        private readonly ConcurrentDictionary<DaskComm, Connection> _connections = new ConcurrentDictionary<DaskComm, Connection>();
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly List<DaskListener> _listeners = new List<DaskListener>();
         private readonly List<Task> _acceptLoops = new List<Task>();
@@ -96,7 +100,7 @@ namespace DaskPS.Rpc
             try
             {
                 await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
-                await Task.WhenAll(_connections.Values).ConfigureAwait(false);
+                await Task.WhenAll(_connections.Values.Select(c => c.Handler)).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -112,8 +116,6 @@ namespace DaskPS.Rpc
                 DaskComm comm;
                 try
                 {
-                    // At the connection limit, stop accepting until a connection ends (the kernel queues the rest).
-                    await _connectionSlots.WaitAsync(stopping).ConfigureAwait(false);
                     comm = await listener.AcceptAsync(stopping).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is OperationCanceledException || e is CommClosedException)
@@ -121,24 +123,57 @@ namespace DaskPS.Rpc
                     return;
                 }
 
-                var started = new TaskCompletionSource<bool>();
-                Task connection = Task.Run(async () =>
+                try
                 {
-                    await started.Task.ConfigureAwait(false);
-                    await HandleConnectionAsync(comm, stopping).ConfigureAwait(false);
-                });
+                    await TakeConnectionSlotAsync(stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    comm.Abort();
+                    return;
+                }
+
+                var connection = new Connection();
                 _connections[comm] = connection;
-                started.SetResult(true);
+                connection.Handler = Task.Run(() => HandleConnectionAsync(comm, connection, stopping));
             }
         }
 
-        private async Task HandleConnectionAsync(DaskComm comm, CancellationToken stopping)
+        private async Task TakeConnectionSlotAsync(CancellationToken stopping)
+        {
+            if (!_connectionSlots.Wait(0))
+            {
+                // At the limit an idle connection gives way (as dask's pools close idle comms when full);
+                // with every connection busy, wait for one to end (the kernel queues further peers).
+                CloseLongestIdle();
+                await _connectionSlots.WaitAsync(stopping).ConfigureAwait(false);
+            }
+        }
+
+        private void CloseLongestIdle()
+        {
+            KeyValuePair<DaskComm, Connection> longest = _connections.Where(c => c.Value.IdleSince != Connection.Busy).OrderBy(c => c.Value.IdleSince).FirstOrDefault();
+            if (longest.Key is DaskComm comm)
+            {
+                _log.Info($"{Name} closed the connection from {comm.PeerAddress}, idle for {Connection.Seconds(Stopwatch.GetTimestamp() - longest.Value.IdleSince):0.#} s, to admit a new one (connection limit {ConnectionLimit}).");
+                comm.Abort();
+            }
+        }
+
+        private async Task HandleConnectionAsync(DaskComm comm, Connection connection, CancellationToken stopping)
         {
             try
             {
                 await comm.AcceptHandshakeAsync(_options, stopping).ConfigureAwait(false);
                 while (!stopping.IsCancellationRequested && !comm.IsClosed)
                 {
+                    connection.IdleSince = Stopwatch.GetTimestamp();
+                    if (!await WaitForRequestAsync(comm, stopping).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    connection.IdleSince = Connection.Busy;
                     object? message = await comm.ReadAsync(stopping).ConfigureAwait(false);
                     if (!await DispatchAsync(comm, message, stopping).ConfigureAwait(false))
                     {
@@ -162,6 +197,23 @@ namespace DaskPS.Rpc
                 comm.Abort();
                 _connections.TryRemove(comm, out _);
                 _connectionSlots.Release();
+            }
+        }
+
+        /// <summary>Waits for the next request to begin; false when the connection stayed idle for the idle timeout.</summary>
+        private async Task<bool> WaitForRequestAsync(DaskComm comm, CancellationToken stopping)
+        {
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            idle.CancelAfter(_options.IdleTimeout);
+            try
+            {
+                await comm.WaitToReadAsync(idle.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+            {
+                _log.Debug($"{Name} closed the connection from {comm.PeerAddress}: idle for {_options.IdleTimeout.TotalSeconds:0.###} s (CommOptions.IdleTimeout).");
+                return false;
             }
         }
 
@@ -214,5 +266,26 @@ namespace DaskPS.Rpc
 
             return !rpc.CloseAfter;
         }
+
+        /// <summary>An accepted connection: its handler, and since when it has waited for a request.</summary>
+        private sealed class Connection
+        {
+            /// <summary>The <see cref="IdleSince"/> of a connection with a request in progress.</summary>
+            public const long Busy = long.MaxValue;
+
+            private long _idleSince = Stopwatch.GetTimestamp();
+
+            public Task Handler { get; set; } = Task.CompletedTask;
+
+            /// <summary>A <see cref="Stopwatch"/> timestamp; from the accept on, so peers that never finish the handshake count as idle.</summary>
+            public long IdleSince
+            {
+                get => Volatile.Read(ref _idleSince);
+                set => Volatile.Write(ref _idleSince, value);
+            }
+
+            public static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
+        }
+
     }
 }

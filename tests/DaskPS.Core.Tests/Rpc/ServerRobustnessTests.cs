@@ -14,6 +14,7 @@ using DaskPS.Diagnostics;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Rpc;
 using DaskPS.Testing;
+using static DaskPS.Core.Tests.Support.RawFraming;
 
 namespace DaskPS.Core.Tests.Rpc
 {
@@ -48,13 +49,12 @@ namespace DaskPS.Core.Tests.Rpc
 
         public static IEnumerable<object[]> BadInputs()
         {
-            byte[] handshake = Frame(MsgPackSerializer.Serialize(new MsgMap().With("compression", null).With("pickle-protocol", 5L)));
-            yield return new object[] { "truncated frame", Concat(handshake, Frame(MsgPackSerializer.Serialize(new MsgMap().With("op", "identity"))).Take(20).ToArray()), false };
-            yield return new object[] { "frame count 2^63", Concat(handshake, Words(16, 1UL << 63)), true };
-            yield return new object[] { "frame length 2^63", Concat(handshake, Words(24, 1, 1UL << 63)), true };
-            yield return new object[] { "frames above the maximum", Concat(handshake, Words(32, 2, 512 * 1024, 600 * 1024)), true };
-            yield return new object[] { "garbage msgpack", Concat(handshake, Frame(new byte[] { 0xc1, 0xff, 0x00 })), true };
-            yield return new object[] { "a message that is not a request", Concat(handshake, Frame(MsgPackSerializer.Serialize(new object?[] { 1L, 2L }))), true };
+            yield return new object[] { "truncated frame", Concat(PeerHandshake, Frame(MsgPackSerializer.Serialize(new MsgMap().With("op", "identity"))).Take(20).ToArray()), false };
+            yield return new object[] { "frame count 2^63", Concat(PeerHandshake, Words(16, 1UL << 63)), true };
+            yield return new object[] { "frame length 2^63", Concat(PeerHandshake, Words(24, 1, 1UL << 63)), true };
+            yield return new object[] { "frames above the maximum", Concat(PeerHandshake, Words(32, 2, 512 * 1024, 600 * 1024)), true };
+            yield return new object[] { "garbage msgpack", Concat(PeerHandshake, Frame(new byte[] { 0xc1, 0xff, 0x00 })), true };
+            yield return new object[] { "a message that is not a request", Concat(PeerHandshake, Frame(MsgPackSerializer.Serialize(new object?[] { 1L, 2L }))), true };
             yield return new object[] { "an empty handshake", Frame(MsgPackSerializer.Serialize(new MsgMap())), true };
             yield return new object[] { "a request instead of a handshake", Frame(MsgPackSerializer.Serialize(new MsgMap().With("op", "identity"))), true };
             yield return new object[] { "silence", Array.Empty<byte>(), true };
@@ -75,7 +75,7 @@ namespace DaskPS.Core.Tests.Rpc
                 socket.Shutdown(SocketShutdown.Send);
             }
 
-            Assert.True(await ClosedByServerAsync(socket), $"{name}: the server kept the connection open");
+            Assert.True(await ClosedByPeerAsync(socket, Bounded), $"{name}: the server kept the connection open");
             if (logged)
             {
                 await Eventually.TrueAsync(() => _log.Any(l => l.Contains("dropped the connection")), Bounded, $"{name}: a log line with the reason");
@@ -96,9 +96,8 @@ namespace DaskPS.Core.Tests.Rpc
                 Frame(MsgPackSerializer.Serialize(new object?[] { new MsgMap().With("op", "task-finished").With("key", "x").With("nbytes", 28L) })),
                 Frame(MsgPackSerializer.Serialize(new MsgMap().With("op", "echo").With("data", new MsgMap().With("__Serialized__", 1L)))),
             };
-            byte[] handshake = Frame(MsgPackSerializer.Serialize(new MsgMap().With("compression", null).With("pickle-protocol", 5L)));
             var random = new Random(0x5eed);
-            var cases = Enumerable.Range(0, 2_000).Select(_ => Concat(handshake, Mutations.Apply(seeds[random.Next(seeds.Length)], random, InflateALengthWord))).ToList();
+            var cases = Enumerable.Range(0, 2_000).Select(_ => Concat(PeerHandshake, Mutations.Apply(seeds[random.Next(seeds.Length)], random, InflateALengthWord))).ToList();
 
             using var gate = new SemaphoreSlim(16);
             await Task.WhenAll(cases.Select(async bytes =>
@@ -111,7 +110,7 @@ namespace DaskPS.Core.Tests.Rpc
                     await ReadServerHandshakeAsync(socket);
                     await socket.SendAsync(bytes, SocketFlags.None);
                     socket.Shutdown(SocketShutdown.Send);
-                    await ClosedByServerAsync(socket);
+                    await ClosedByPeerAsync(socket, Bounded);
                 }
                 finally
                 {
@@ -127,70 +126,5 @@ namespace DaskPS.Core.Tests.Rpc
         /// <summary>Inflates one of the length words of the framing prelude.</summary>
         private static void InflateALengthWord(byte[] message, Random random) =>
             BinaryPrimitives.WriteUInt64LittleEndian(message.AsSpan(8 * random.Next(3)), (ulong)random.NextInt64());
-
-        /// <summary>Reads the handshake the accepting side sends first.</summary>
-        private static async Task ReadServerHandshakeAsync(Socket socket)
-        {
-            byte[] prelude = await ReceiveExactlyAsync(socket, 24);
-            int length = (int)BinaryPrimitives.ReadUInt64LittleEndian(prelude.AsSpan(16));
-            await ReceiveExactlyAsync(socket, length);
-        }
-
-        private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int count)
-        {
-            var buffer = new byte[count];
-            int got = 0;
-            while (got < count)
-            {
-                int n = await socket.ReceiveAsync(buffer.AsMemory(got), SocketFlags.None);
-                if (n == 0)
-                {
-                    throw new EndOfStreamException();
-                }
-
-                got += n;
-            }
-
-            return buffer;
-        }
-
-        /// <summary>True when the server closes (EOF or reset) within the bound; whatever it sends first is read and dropped.</summary>
-        private static async Task<bool> ClosedByServerAsync(Socket socket)
-        {
-            using var deadline = new CancellationTokenSource(Bounded);
-            var buffer = new byte[4096];
-            try
-            {
-                while (await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token) > 0)
-                {
-                }
-
-                return true;
-            }
-            catch (SocketException)
-            {
-                return true;
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-        }
-
-        private static byte[] Frame(byte[] frame0) => Concat(Words(16 + frame0.Length, 1, (ulong)frame0.Length), frame0);
-
-        private static byte[] Words(long total, params ulong[] words)
-        {
-            var bytes = new byte[8 * (words.Length + 1)];
-            BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)total);
-            for (int i = 0; i < words.Length; i++)
-            {
-                BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(8 * (i + 1)), words[i]);
-            }
-
-            return bytes;
-        }
-
-        private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
     }
 }
