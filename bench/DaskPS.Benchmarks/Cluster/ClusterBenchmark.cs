@@ -71,7 +71,7 @@ namespace DaskPS.Benchmarks.Cluster
                 string output = await client.CompleteAsync(TimeSpan.FromMinutes(10));
                 string json = output.Split('\n').First(l => l.StartsWith("RESULT ", StringComparison.Ordinal)).Substring(7);
                 var result = JsonSerializer.Deserialize<Dictionary<string, double>>(json)!;
-                result["workers_peak_rss_mb"] = workers.Sum(w => PeakMemory.Megabytes(w.Id));
+                result["workers_peak_rss_mb"] = workers.Sum(w => ProcessMemory.PeakMegabytes(w.Id));
                 return result;
             }
             finally
@@ -140,8 +140,8 @@ namespace DaskPS.Benchmarks.Cluster
                 Check(((byte[])(await client.ResultAsync(big))!).Length == BigBytes, "gathered length");
                 result["gather_big_seconds"] = watch.Elapsed.TotalSeconds;
 
-                result["client_peak_rss_mb"] = PeakMemory.Megabytes(Environment.ProcessId);
-                result["workers_peak_rss_mb"] = workers.Sum(w => PeakMemory.Megabytes(w.Id));
+                result["client_peak_rss_mb"] = ProcessMemory.PeakMegabytes(Environment.ProcessId);
+                result["workers_peak_rss_mb"] = workers.Sum(w => ProcessMemory.PeakMegabytes(w.Id));
                 return result;
             }
             finally
@@ -201,7 +201,7 @@ namespace DaskPS.Benchmarks.Cluster
             }
         }
 
-        private static async Task<string[]> WorkerAddressesAsync(LocalScheduler scheduler, int count)
+        internal static async Task<string[]> WorkerAddressesAsync(LocalScheduler scheduler, int count)
         {
             await using var pool = new Rpc.ConnectionPool();
             DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
