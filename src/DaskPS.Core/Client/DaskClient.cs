@@ -202,7 +202,7 @@ namespace DaskPS.Client
             foreach (object? value in values)
             {
                 SerializedPayload payload = DaskSerialization.ToPayload(TaskValues.ToWire(value));
-                string key = NodeKeys.ForData(payload.Frames[0].ToArray(), value?.GetType().Name ?? "null");
+                string key = NodeKeys.ForData(payload, value?.GetType().Name ?? "null");
                 data[key] = payload;
                 nodes.Add(DaskNode.Data(key));
             }

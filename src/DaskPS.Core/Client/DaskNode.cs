@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Tasks;
 
@@ -147,18 +149,24 @@ namespace DaskPS.Client
     /// <summary>dask-style keys: the task's name and a hash of everything it computes from.</summary>
     internal static class NodeKeys
     {
-        public static string For(string name, TaskSpec spec)
-        {
-            ReadOnlyMemory<byte> payload = spec.ToPayload().Frames[0];
-            using var sha = SHA256.Create();
-            byte[] hash = sha.ComputeHash(payload.ToArray());
-            return $"{Sanitize(name)}-{ToHex(hash, 16)}";
-        }
+        public static string For(string name, TaskSpec spec) => $"{Sanitize(name)}-{Hash(spec.ToPayload().Frames)}";
 
-        public static string ForData(byte[] encodedValue, string typeName)
+        public static string ForData(SerializedPayload encodedValue, string typeName) => $"{Sanitize(typeName)}-{Hash(encodedValue.Frames)}";
+
+        /// <summary>
+        /// All frames, in place: a large byte value is a bin header frame plus the bytes, so hashing the first frame alone
+        /// would give every value of one length the same key. Split or not, a value hashes the same.
+        /// </summary>
+        private static string Hash(IReadOnlyList<ReadOnlyMemory<byte>> frames)
         {
-            using var sha = SHA256.Create();
-            return $"{Sanitize(typeName)}-{ToHex(sha.ComputeHash(encodedValue), 16)}";
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (ReadOnlyMemory<byte> frame in frames)
+            {
+                ArraySegment<byte> segment = MemoryMarshal.TryGetArray(frame, out ArraySegment<byte> array) ? array : new ArraySegment<byte>(frame.ToArray());
+                hash.AppendData(segment.Array!, segment.Offset, segment.Count);
+            }
+
+            return ToHex(hash.GetHashAndReset(), 16);
         }
 
         private static string Sanitize(string name)

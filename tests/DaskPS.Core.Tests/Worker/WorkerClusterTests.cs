@@ -183,6 +183,19 @@ namespace DaskPS.Core.Tests.Worker
         }
 
         [Fact]
+        public async Task LargeByteValuesOfOneLengthGetTheirOwnKeys()
+        {
+            // Large byte values travel as a bin header frame plus the bytes: the key must hash the bytes, not the header.
+            byte[] zeros = new byte[1_000_000];
+            byte[] ones = Enumerable.Repeat((byte)1, 1_000_000).ToArray();
+
+            IReadOnlyList<DaskNode> data = await Client.ScatterAsync(new object?[] { zeros, ones });
+
+            Assert.NotEqual(data[0].Key, data[1].Key);
+            Assert.Equal(ones, (byte[])(await Client.ResultAsync(data[1]).WaitAsync(Deadline))!);
+        }
+
+        [Fact]
         public async Task ReplicatePutsAKeyOnBothWorkers()
         {
             DaskNode a = DaskNode.Call("System.Math", "Abs", new object?[] { -11L }, new DaskTaskOptions { Workers = new[] { Worker1.Address } });
