@@ -61,13 +61,13 @@ namespace DaskPS.Benchmarks.Cluster
         }
 
         /// <summary>
-        /// The client process: runs <paramref name="workload"/> once small (so code loading is in the baseline), then
-        /// at <paramref name="size"/>, and prints "RESULT client-multiple worker-multiple".
+        /// The client process: runs <paramref name="workload"/> once at 100 KB (past 64 KB, on the large-value code path, so
+        /// loading that code is in the baseline), then at <paramref name="size"/>; prints "RESULT client-multiple worker-multiple".
         /// </summary>
         public static async Task<int> RunClientAsync(string scheduler, string workload, long size, int workerId)
         {
             await using DaskClient client = await DaskClient.ConnectAsync(scheduler);
-            await RunWorkloadAsync(client, workload, 1_000);
+            await RunWorkloadAsync(client, workload, 100_000);
             double clientBaseline = ProcessMemory.ResidentBytes(Environment.ProcessId);
             double workerBaseline = ProcessMemory.ResidentBytes(workerId);
             await RunWorkloadAsync(client, workload, size);
