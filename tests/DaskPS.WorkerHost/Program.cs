@@ -26,14 +26,17 @@ namespace DaskPS.WorkerHost
         }
     }
 
-    /// <summary>Usage: DaskPS.WorkerHost &lt;scheduler&gt; &lt;name&gt; [slots]. Prints "ADDRESS &lt;address&gt;" once registered.</summary>
+    /// <summary>
+    /// Usage: DaskPS.WorkerHost &lt;scheduler&gt; &lt;name&gt; [slots [listen-address [contact-address]]]. Prints
+    /// "ADDRESS &lt;address&gt;" (the contact address) once registered.
+    /// </summary>
     public static class Program
     {
         public static async Task<int> Main(string[] args)
         {
             if (args.Length < 2)
             {
-                Console.Error.WriteLine("usage: DaskPS.WorkerHost <scheduler> <name> [slots]");
+                Console.Error.WriteLine("usage: DaskPS.WorkerHost <scheduler> <name> [slots [listen-address [contact-address]]]");
                 return 2;
             }
 
@@ -41,6 +44,8 @@ namespace DaskPS.WorkerHost
             {
                 Name = args[1],
                 Slots = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1,
+                ListenAddress = args.Length > 3 ? args[3] : null,
+                ContactAddress = args.Length > 4 ? args[4] : null,
                 Logger = new DaskLogger((level, message) => Console.WriteLine($"{level}: {message}")),
             };
             await using var worker = new DaskWorker(options);
