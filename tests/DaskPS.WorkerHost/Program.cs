@@ -1,5 +1,6 @@
 using System;
 using System.Threading.Tasks;
+using DaskPS.Comm;
 using DaskPS.Diagnostics;
 using DaskPS.Worker;
 
@@ -28,7 +29,8 @@ namespace DaskPS.WorkerHost
 
     /// <summary>
     /// Usage: DaskPS.WorkerHost &lt;scheduler&gt; &lt;name&gt; [slots [listen-address [contact-address]]]. Prints
-    /// "ADDRESS &lt;address&gt;" (the contact address) once registered.
+    /// "ADDRESS &lt;address&gt;" (the contact address) once registered. TLS files come from the variables a dask worker
+    /// reads them from (DASK_DISTRIBUTED__COMM__TLS__CA_FILE, __WORKER__CERT, __WORKER__KEY).
     /// </summary>
     public static class Program
     {
@@ -48,6 +50,12 @@ namespace DaskPS.WorkerHost
                 ContactAddress = args.Length > 4 ? args[4] : null,
                 Logger = new DaskLogger((level, message) => Console.WriteLine($"{level}: {message}")),
             };
+            new DaskSecurity
+            {
+                CAFile = Setting("CA_FILE"),
+                CertificateFile = Setting("WORKER__CERT"),
+                KeyFile = Setting("WORKER__KEY"),
+            }.ApplyTo(options.Comm);
             await using var worker = new DaskWorker(options);
             await worker.StartAsync();
             Console.WriteLine($"ADDRESS {worker.Address}");
@@ -55,5 +63,7 @@ namespace DaskPS.WorkerHost
             await worker.Completion;
             return 0;
         }
+
+        private static string? Setting(string name) => Environment.GetEnvironmentVariable("DASK_DISTRIBUTED__COMM__TLS__" + name);
     }
 }

@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Net;
 using System.Threading.Tasks;
 using DaskPS.Client;
+using DaskPS.Comm;
 using DaskPS.Hosting;
 using DaskPS.Testing;
 
@@ -11,29 +13,39 @@ namespace DaskPS.Core.Tests.Hosting
 {
     /// <summary>
     /// A cluster across hosts: the scheduler and two worker hosts in network namespaces of their own, and this test
-    /// process as the client host, so every connection crosses a link that can be cut (needs root, as CI runs).
+    /// process as the client host, so every connection crosses a link that can be cut (needs root, as CI runs). Over
+    /// TLS every host has one certificate for all the hosts' addresses, as a cluster's nodes may share one.
     /// </summary>
-    public sealed class MultiHostTests
+    public sealed class MultiHostTests : IDisposable
     {
         private const string Functions = "DaskPS.WorkerHost.HostFunctions";
         private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-        [Fact]
-        public async Task DataMovesBetweenWorkerHostsAndAGraphSurvivesACutLink()
+        private readonly string _folder = Directory.CreateTempSubdirectory("daskps-multihost-").FullName;
+
+        public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+        [Theory]
+        [InlineData("tcp")]
+        [InlineData("tls")]
+        public async Task DataMovesBetweenWorkerHostsAndAGraphSurvivesACutLink(string scheme)
         {
             await using HostNetwork network = await HostNetwork.CreateAsync("scheduler", "a", "b");
-            await using ChildProcess scheduler = StartScheduler(network);
-            string schedulerAddress = $"tcp://{network.AddressOf("scheduler")}:8786";
+            DaskSecurity security = scheme == "tls" ? WriteCertificate(network) : new DaskSecurity();
+            await using ChildProcess scheduler = StartScheduler(network, security);
+            string schedulerAddress = $"{scheme}://{network.AddressOf("scheduler")}:8786";
             await scheduler.WaitForLineAsync(l => l.Contains("Scheduler at:", StringComparison.Ordinal), Deadline);
             // a listens on every interface and advertises its own address (the port it got stands in for 0); b listens
             // on its address and advertises that.
-            await using ChildProcess a = StartWorker(network, "a", schedulerAddress, "tcp://0.0.0.0:0", $"tcp://{network.AddressOf("a")}");
-            await using ChildProcess b = StartWorker(network, "b", schedulerAddress, $"tcp://{network.AddressOf("b")}:0");
+            await using ChildProcess a = StartWorker(network, security, "a", schedulerAddress, $"{scheme}://0.0.0.0:0", $"{scheme}://{network.AddressOf("a")}");
+            await using ChildProcess b = StartWorker(network, security, "b", schedulerAddress, $"{scheme}://{network.AddressOf("b")}:0");
             string aAddress = await ContactAddressAsync(a);
             string bAddress = await ContactAddressAsync(b);
-            Assert.StartsWith($"tcp://{network.AddressOf("a")}:", aAddress);
-            Assert.StartsWith($"tcp://{network.AddressOf("b")}:", bAddress);
-            await using DaskClient client = await DaskClient.ConnectAsync(schedulerAddress);
+            Assert.StartsWith($"{scheme}://{network.AddressOf("a")}:", aAddress);
+            Assert.StartsWith($"{scheme}://{network.AddressOf("b")}:", bAddress);
+            var options = new DaskClientOptions();
+            security.ApplyTo(options.Comm);
+            await using DaskClient client = await DaskClient.ConnectAsync(schedulerAddress, options);
             await client.WaitForWorkersAsync(2, Deadline);
 
             // A value made on a and a task on b that needs it: the value crosses from host to host.
@@ -61,7 +73,15 @@ namespace DaskPS.Core.Tests.Hosting
             Assert.Equal(new[] { bAddress }, (await client.WhoHasAsync(new[] { total }))[total.Key]);
         }
 
-        private static ChildProcess StartScheduler(HostNetwork network)
+        /// <summary>PEM files of one certificate for every host of the network.</summary>
+        private DaskSecurity WriteCertificate(HostNetwork network)
+        {
+            using var certificates = new TestCertificates();
+            using var certificate = certificates.IssuePeer(new[] { "scheduler", "a", "b" }.Select(h => IPAddress.Parse(network.AddressOf(h))).ToArray());
+            return certificates.WritePem(certificate, _folder);
+        }
+
+        private static ChildProcess StartScheduler(HostNetwork network, DaskSecurity security)
         {
             // The selected dask release's environment; a worker that stops answering is dropped after 5 s.
             LocalSchedulerOptions options = DaskInstallation.Selected.SchedulerOptions(new Dictionary<string, string>
@@ -72,11 +92,22 @@ namespace DaskPS.Core.Tests.Hosting
             return network.Start("scheduler", DaskInstallation.SystemPython, new[]
             {
                 "-m", "distributed.cli.dask_scheduler", "--host", network.AddressOf("scheduler"), "--port", "8786", "--no-dashboard",
-            }, options.Environment.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+            }.Concat(security.SchedulerArguments()), options.Environment.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
         }
 
-        private static ChildProcess StartWorker(HostNetwork network, string host, string scheduler, params string[] addresses) =>
-            network.Start(host, Path.Combine(AppContext.BaseDirectory, "DaskPS.WorkerHost"), new[] { scheduler, host, "2" }.Concat(addresses));
+        /// <summary>A worker host in the host's namespace, with the TLS files in the variables a dask worker reads.</summary>
+        private static ChildProcess StartWorker(HostNetwork network, DaskSecurity security, string host, string scheduler, params string[] addresses)
+        {
+            var tls = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (security.HasTls)
+            {
+                tls["DASK_DISTRIBUTED__COMM__TLS__CA_FILE"] = security.CAFile!;
+                tls["DASK_DISTRIBUTED__COMM__TLS__WORKER__CERT"] = security.CertificateFile!;
+                tls["DASK_DISTRIBUTED__COMM__TLS__WORKER__KEY"] = security.KeyFile!;
+            }
+
+            return network.Start(host, Path.Combine(AppContext.BaseDirectory, "DaskPS.WorkerHost"), new[] { scheduler, host, "2" }.Concat(addresses), tls);
+        }
 
         private static async Task<string> ContactAddressAsync(ChildProcess worker) =>
             (await worker.WaitForLineAsync(l => l.StartsWith("ADDRESS ", StringComparison.Ordinal), Deadline)).Substring("ADDRESS ".Length);
