@@ -56,6 +56,11 @@ namespace DaskPS.Cmdlets.Commands
         [ValidateNotNullOrEmpty]
         public string? ListenAddress { get; set; }
 
+        /// <summary>Address the worker advertises to the scheduler and peers (the listen address by default; port 0: the one it listens on).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ContactAddress { get; set; }
+
         /// <summary>Seconds to keep registering again after losing the scheduler before the worker stops (0: stop at once).</summary>
         [Parameter]
         [ValidateRange(0, int.MaxValue)]
@@ -112,7 +117,7 @@ namespace DaskPS.Cmdlets.Commands
         {
             var options = new DaskWorkerOptions(Scheduler)
             {
-                Name = name, Slots = ThrottleLimit, ListenAddress = ListenAddress, Comm = comm, DeathTimeout = TimeSpan.FromSeconds(DeathTimeoutSeconds),
+                Name = name, Slots = ThrottleLimit, ListenAddress = ListenAddress, ContactAddress = ContactAddress, Comm = comm, DeathTimeout = TimeSpan.FromSeconds(DeathTimeoutSeconds),
             };
             foreach (DictionaryEntry entry in Resources ?? new Hashtable())
             {

@@ -134,6 +134,9 @@ namespace DaskPS.Comm
             return new IPEndPoint(ip, Port);
         }
 
+        /// <summary>The same address with another port.</summary>
+        public DaskAddress WithPort(int port) => new DaskAddress(Scheme, Host, port, Location);
+
         public override string ToString()
         {
             if (IsInProc)

@@ -90,7 +90,8 @@ namespace DaskPS.Worker
         {
             try
             {
-                Address = await _server.ListenAsync(_options.ResolvedListenAddress, cancellationToken).ConfigureAwait(false);
+                string listening = await _server.ListenAsync(_options.ResolvedListenAddress, cancellationToken).ConfigureAwait(false);
+                Address = _options.ResolvedContactAddress(listening);
                 await RegisterAsync(cancellationToken).ConfigureAwait(false);
             }
             catch

@@ -23,6 +23,24 @@ namespace DaskPS.Worker
 
         internal string ResolvedListenAddress => ListenAddress ?? (Comm.Tls is null ? "tcp" : "tls") + "://127.0.0.1:0";
 
+        /// <summary>
+        /// What this worker tells the scheduler and its peers to connect to, as dask's --contact-address: e.g. a routable
+        /// address when it listens on every interface or behind a port forward. When null, the address it listens on; a
+        /// port of 0 (or none) stands for the port it listens on.
+        /// </summary>
+        public string? ContactAddress { get; set; }
+
+        internal string ResolvedContactAddress(string listening)
+        {
+            if (ContactAddress is null)
+            {
+                return listening;
+            }
+
+            DaskAddress contact = DaskAddress.ParseListen(ContactAddress);
+            return (contact.Port == 0 ? contact.WithPort(DaskAddress.Parse(listening).Port) : contact).ToString();
+        }
+
         /// <summary>Unique among the scheduler's workers; generated when null.</summary>
         public string? Name { get; set; }
 

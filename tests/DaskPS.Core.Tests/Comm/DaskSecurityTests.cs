@@ -92,14 +92,8 @@ namespace DaskPS.Core.Tests.Comm
 
         private (string CA, string Certificate, string Key) WritePem(X509Certificate2 certificate)
         {
-            string name = Guid.NewGuid().ToString("N");
-            string ca = Path.Combine(_folder, name + "-ca.pem");
-            string cert = Path.Combine(_folder, name + "-cert.pem");
-            string key = Path.Combine(_folder, name + "-key.pem");
-            File.WriteAllText(ca, _certificates.Authority.ExportCertificatePem());
-            File.WriteAllText(cert, certificate.ExportCertificatePem());
-            File.WriteAllText(key, certificate.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
-            return (ca, cert, key);
+            DaskSecurity files = _certificates.WritePem(certificate, _folder);
+            return (files.CAFile!, files.CertificateFile!, files.KeyFile!);
         }
     }
 }
