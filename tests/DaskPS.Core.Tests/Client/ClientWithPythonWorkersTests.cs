@@ -230,7 +230,7 @@ namespace DaskPS.Core.Tests.Client
         [Fact]
         public async Task NothingListening()
         {
-            int port = FreePort();
+            int port = LoopbackPorts.Unused();
             var started = DateTime.UtcNow;
 
             var error = await Assert.ThrowsAsync<CommClosedException>(() => DaskClient.ConnectAsync($"tcp://127.0.0.1:{port}"));
@@ -259,13 +259,6 @@ namespace DaskPS.Core.Tests.Client
 
             Assert.True(error is DaskProtocolException || error is DaskTimeoutException || error is CommClosedException, error.ToString());
             listener.Stop();
-        }
-
-        private static int FreePort()
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            return ((IPEndPoint)probe.LocalEndpoint).Port;
         }
     }
 }

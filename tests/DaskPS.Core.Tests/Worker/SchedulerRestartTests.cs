@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Threading.Tasks;
 using DaskPS.Client;
 using DaskPS.Diagnostics;
@@ -20,7 +18,7 @@ namespace DaskPS.Core.Tests.Worker
         [Fact]
         public async Task AWorkerRegistersAgainWithASchedulerBackOnTheSameAddressAndRunsItsTasks()
         {
-            int port = FreePort();
+            int port = LoopbackPorts.Unused();
             var log = new ConcurrentQueue<string>();
             LocalScheduler first = await LocalScheduler.StartAsync(Options(port));
             await using var worker = new DaskWorker(new DaskWorkerOptions(first.Address) { DeathTimeout = TimeSpan.FromSeconds(60), Logger = Logger(log) });
@@ -42,7 +40,7 @@ namespace DaskPS.Core.Tests.Worker
         public async Task AWorkerWhoseSchedulerStaysAwayStopsWithAnErrorAfterItsDeathTimeout()
         {
             var log = new ConcurrentQueue<string>();
-            LocalScheduler scheduler = await LocalScheduler.StartAsync(Options(FreePort()));
+            LocalScheduler scheduler = await LocalScheduler.StartAsync(Options(LoopbackPorts.Unused()));
             await using var worker = new DaskWorker(new DaskWorkerOptions(scheduler.Address) { DeathTimeout = TimeSpan.FromSeconds(2), Logger = Logger(log) });
             await worker.StartAsync();
 
@@ -72,13 +70,5 @@ namespace DaskPS.Core.Tests.Worker
 
         private static DaskLogger Logger(ConcurrentQueue<string> log) => new DaskLogger((_, line) => log.Enqueue(line), DaskLogLevel.Debug);
 
-        private static int FreePort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
-        }
     }
 }
