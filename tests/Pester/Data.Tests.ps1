@@ -107,6 +107,26 @@ Describe 'Stop-DaskTask' {
         $errs[0].TargetObject | Should -Be $node
     }
 
+    It 'stops the running script block, freeing its slot for the next task' {
+        $worker = Start-DaskWorker -Scheduler $cluster.Scheduler.Address -Name 'one-slot' -ThrottleLimit 1
+        try {
+            $address = $null
+            Wait-Until { ($address = (Get-DaskWorker -Name 'one-slot').Address) } -Because 'the one-slot worker to register'
+            $started = Join-Path ([IO.Path]::GetTempPath()) "daskps-started-$([guid]::NewGuid().ToString('N'))"
+            $node = Submit-DaskTask { Set-Content -Path $using:started -Value 'started'; Start-Sleep -Seconds 600; Remove-Item $using:started } -Workers $address
+            Wait-Until { Test-Path $started } -Because 'the long task to start'
+            Stop-DaskTask $node -Confirm:$false
+
+            # The only slot is free again long before the 600 s the script would sleep, and the script did not go on.
+            Submit-DaskTask { 'next' } -Workers $address | Get-DaskResult -Timeout ([timespan]::FromSeconds(30)) | Should -Be 'next'
+            Test-Path $started | Should -BeTrue
+        }
+        finally {
+            $worker | Remove-Job -Force
+            if ($started) { Remove-Item $started -ErrorAction Ignore }
+        }
+    }
+
     It 'cancels nothing with -WhatIf' {
         $node = Submit-DaskTask { Start-Sleep -Milliseconds 300; 'kept' }
         Stop-DaskTask $node -WhatIf

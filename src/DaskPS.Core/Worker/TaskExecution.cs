@@ -153,6 +153,12 @@ namespace DaskPS.Worker
             SerializedPayload? payload = null;
             string typeName = "NoneType";
             Exception? failure = null;
+            CancellationToken run;
+            lock (_table.Gate)
+            {
+                run = task.StartRun(_stopping);
+            }
+
             try
             {
                 TaskSpec spec = task.Message.ReadSpec();
@@ -163,7 +169,7 @@ namespace DaskPS.Worker
 
                 object?[] args = (object?[])TaskSpec.Substitute(spec.Args.ToArray(), _table.Data.Argument)!;
                 var kwargs = spec.Kwargs is null ? null : (MsgMap?)TaskSpec.Substitute(spec.Kwargs, _table.Data.Argument);
-                object? result = await runtime.RunAsync(spec.Function, args, kwargs, _stopping).ConfigureAwait(false);
+                object? result = await runtime.RunAsync(spec.Function, args, kwargs, run).ConfigureAwait(false);
                 typeName = (result is TaskOutput output ? output.Output : result)?.GetType().Name ?? "NoneType";
                 try
                 {
@@ -182,6 +188,7 @@ namespace DaskPS.Worker
             double stop = Math.Max(WorkerClock.Now(), start + MinimumDuration);
             lock (_table.Gate)
             {
+                task.EndRun();
                 _slots.Release();
                 Interlocked.Increment(ref _tasksRun);
                 if (task.Abandoned)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Protocol.Messages;
 
@@ -44,7 +45,36 @@ namespace DaskPS.Worker
         public HashSet<object> Missing { get; } = new HashSet<object>(MsgKeyComparer.Instance);
 
         /// <summary>Set when the scheduler took the task back (freed or stolen): its result must never be reported.</summary>
-        public bool Abandoned { get; set; }
+        public bool Abandoned { get; private set; }
+
+        /// <summary>Cancelled when the task is abandoned while it runs, so a runtime can stop it (a script block, say).</summary>
+        private CancellationTokenSource? Run { get; set; }
+
+        /// <summary>Gives the task up; a run in progress is asked to stop. Caller holds the table's gate.</summary>
+        public void Abandon()
+        {
+            Abandoned = true;
+            Run?.Cancel();
+        }
+
+        /// <summary>The token a run of this task obeys: cancelled by <see cref="Abandon"/> or when the worker stops. Caller holds the gate.</summary>
+        public CancellationToken StartRun(CancellationToken stopping)
+        {
+            Run = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            if (Abandoned)
+            {
+                Run.Cancel();
+            }
+
+            return Run.Token;
+        }
+
+        /// <summary>The run ended. Caller holds the gate.</summary>
+        public void EndRun()
+        {
+            Run?.Dispose();
+            Run = null;
+        }
 
         public override string ToString() => $"{Key} ({State})";
     }

@@ -73,7 +73,7 @@ namespace DaskPS.Worker
             }
 
             _tasks.Remove(key);
-            task.Abandoned = true;
+            task.Abandon();
             _ready.Remove(task);
             foreach (object dependency in task.Missing)
             {
@@ -126,7 +126,7 @@ namespace DaskPS.Worker
         {
             foreach (WorkerTask task in _tasks.Values)
             {
-                task.Abandoned = true;
+                task.Abandon();
             }
 
             _tasks.Clear();
