@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using DaskPS.Client;
 using DaskPS.Protocol.MessagePack;
-using DaskPS.Protocol.Messages;
 using DaskPS.Tasks;
 
 namespace DaskPS.Dialects
@@ -76,17 +75,16 @@ namespace DaskPS.Dialects
             registration["types"] = new MsgMap();
         }
 
-        public override ComputeTask DecodeComputeTask(MsgMap message) =>
-            new ComputeTask(message.Get("key"), WireFields.Priority(message.Get("priority")), WireFields.WhoHas(message.Get("who_has")), message.Get("run_id"), () =>
+        protected override TaskSpec ReadTaskSpec(MsgMap computeTask)
+        {
+            // Python clients' tasks arrive as pickled function/args with no run_spec: not ours to run.
+            if (computeTask.Get("function") is not null)
             {
-                // Python clients' tasks arrive as pickled function/args with no run_spec: not ours to run.
-                if (message.Get("function") is not null)
-                {
-                    throw new TaskNotRunnableException("The task is a Python function (submitted by a Python client); DaskPS workers run only DaskPS tasks.");
-                }
+                throw new TaskNotRunnableException("The task is a Python function (submitted by a Python client); DaskPS workers run only DaskPS tasks.");
+            }
 
-                return TaskSpec.FromPayload(message.Get("run_spec"));
-            });
+            return TaskSpec.FromPayload(computeTask.Get("run_spec"));
+        }
 
         private static MsgMap Resources(DaskTaskOptions options)
         {

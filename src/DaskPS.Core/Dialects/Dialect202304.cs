@@ -3,8 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using DaskPS.Client;
 using DaskPS.Protocol.MessagePack;
-using DaskPS.Protocol.Messages;
 using DaskPS.Protocol.Pickle;
+using DaskPS.Tasks;
 
 namespace DaskPS.Dialects
 {
@@ -42,19 +42,9 @@ namespace DaskPS.Dialects
             bool dataProducer = Release >= DataProducerSlot;
             PickleObject graph = TaskPickles.HighLevelGraph(nodes, node => taskObjects ? TaskPickles.TaskObject(node, dataProducer) : TaskPickles.TupleTask(node));
 
-            var message = new MsgMap()
-                .With("op", "update-graph")
-                .With("client", clientId)
-                .With("graph_header", new MsgMap().With("serializer", "pickle").With("writeable", Array.Empty<object?>()))
-                .With("graph_frames", new object?[] { PickleWriter.Write(graph) })
-                .With("keys", nodes.Select(n => (object?)n.Key).ToArray())
-                .With("internal_priority", null)
-                .With("submitting_task", null)
-                .With("user_priority", TaskPickles.UserPriority(nodes))
-                .With("actors", null)
-                .With("fifo_timeout", 0.0)
-                .With("annotations", new MsgMap())
-                .With("stimulus_id", stimulusId);
+            MsgMap message = TaskPickles.UpdateGraph(clientId, nodes, stimulusId, annotations: new MsgMap())
+                .With("graph_header", TaskPickles.PickleHeader())
+                .With("graph_frames", new object?[] { PickleWriter.Write(graph) });
             if (Release >= SpanMetadataRequired)
             {
                 // Plain msgpack, never ToPickle: and {} not {"collections": [...]}, which breaks the next update-graph.
@@ -64,12 +54,10 @@ namespace DaskPS.Dialects
             return message;
         }
 
-        public override ComputeTask DecodeComputeTask(MsgMap message) =>
-            new ComputeTask(message.Get("key"), WireFields.Priority(message.Get("priority")), WireFields.WhoHas(message.Get("who_has")),
-                message.Get("run_id"), () => Release < RunSpecPickled && message.Get("run_spec") is null
-                    ? TaskPickles.FromLegacyArguments(message.Get("args"))
-                    : TaskPickles.FromRunSpec(message.Get("run_spec")));
+        protected override TaskSpec ReadTaskSpec(MsgMap computeTask) => Release < RunSpecPickled && computeTask.Get("run_spec") is null
+            ? TaskPickles.FromLegacyArguments(computeTask.Get("args"))
+            : TaskPickles.FromRunSpec(computeTask.Get("run_spec"));
 
-        protected override object?[]? CancelReason() => Release >= CancelReasonRequired ? new object?[] { null, null } : null;
+        protected override bool CancelTakesReason => Release >= CancelReasonRequired;
     }
 }

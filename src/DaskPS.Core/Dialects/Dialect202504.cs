@@ -4,8 +4,8 @@ using System.Linq;
 using DaskPS.Client;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
-using DaskPS.Protocol.Messages;
 using DaskPS.Protocol.Pickle;
+using DaskPS.Tasks;
 
 namespace DaskPS.Dialects
 {
@@ -46,29 +46,16 @@ namespace DaskPS.Dialects
                 new KeyValuePair<string, object?>("operands", new List<object?> { graph }),
                 new KeyValuePair<string, object?>("_determ_token", Guid.NewGuid().ToString("N")),
             });
-            var serialized = new SerializedPayload(
-                new MsgMap().With("serializer", "pickle").With("writeable", Array.Empty<object?>()),
-                new ReadOnlyMemory<byte>[] { PickleWriter.Write(expression) });
+            var serialized = new SerializedPayload(TaskPickles.PickleHeader(), new ReadOnlyMemory<byte>[] { PickleWriter.Write(expression) });
 
-            return new MsgMap()
-                .With("op", "update-graph")
-                .With("client", clientId)
+            // The options of the run as message-level annotations; span_metadata a plain {} as in the second generation.
+            return TaskPickles.UpdateGraph(clientId, nodes, stimulusId, TaskPickles.Annotations(nodes[0].Options))
                 .With("expr_ser", serialized)
-                .With("keys", nodes.Select(n => (object?)n.Key).ToArray())
-                .With("span_metadata", new MsgMap())
-                .With("internal_priority", null)
-                .With("submitting_task", null)
-                .With("user_priority", TaskPickles.UserPriority(nodes))
-                .With("actors", null)
-                .With("fifo_timeout", 0.0)
-                .With("annotations", TaskPickles.Annotations(nodes[0].Options))
-                .With("stimulus_id", stimulusId);
+                .With("span_metadata", new MsgMap());
         }
 
-        public override ComputeTask DecodeComputeTask(MsgMap message) =>
-            new ComputeTask(message.Get("key"), WireFields.Priority(message.Get("priority")), WireFields.WhoHas(message.Get("who_has")),
-                message.Get("run_id"), () => TaskPickles.FromRunSpec(message.Get("run_spec")));
+        protected override TaskSpec ReadTaskSpec(MsgMap computeTask) => TaskPickles.FromRunSpec(computeTask.Get("run_spec"));
 
-        protected override object?[]? CancelReason() => new object?[] { null, null };
+        protected override bool CancelTakesReason => true;
     }
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using DaskPS.Client;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Protocol.Messages;
+using DaskPS.Tasks;
 
 namespace DaskPS.Dialects
 {
@@ -71,10 +72,10 @@ namespace DaskPS.Dialects
         public (string, object?)[] CancelArguments(object?[] keys, string clientId, bool force)
         {
             var arguments = new List<(string, object?)> { ("keys", keys), ("client", clientId), ("force", force) };
-            if (CancelReason() is object?[] reason)
+            if (CancelTakesReason)
             {
-                arguments.Add(("reason", reason[0]));
-                arguments.Add(("msg", reason[1]));
+                arguments.Add(("reason", null));
+                arguments.Add(("msg", null));
             }
 
             return arguments.ToArray();
@@ -141,7 +142,12 @@ namespace DaskPS.Dialects
         };
 
         /// <summary>Decodes a compute-task; its run_spec is read only when the task runs.</summary>
-        public abstract ComputeTask DecodeComputeTask(MsgMap message);
+        public ComputeTask DecodeComputeTask(MsgMap message) =>
+            new ComputeTask(message.Get("key"), WireFields.Priority(message.Get("priority")), WireFields.WhoHas(message.Get("who_has")),
+                message.Get("run_id"), () => ReadTaskSpec(message));
+
+        /// <summary>The DaskPS task a compute-task carries, as this release hands it to workers.</summary>
+        protected abstract TaskSpec ReadTaskSpec(MsgMap computeTask);
 
         /// <summary>The task-finished message for <paramref name="report"/>.</summary>
         public MsgMap Encode(TaskFinished report) => WithRunId(new MsgMap(12)
@@ -184,8 +190,8 @@ namespace DaskPS.Dialects
         {
         }
 
-        /// <summary>The reason and msg the release's cancel requires, or null when it takes none.</summary>
-        protected virtual object?[]? CancelReason() => null;
+        /// <summary>Whether the release's cancel requires reason and msg.</summary>
+        protected virtual bool CancelTakesReason => false;
 
         // Releases from 2023.1.1 send a run_id and match the report to that run; older ones send none.
         private static MsgMap WithRunId(MsgMap report, ComputeTask task) => task.RunId is null ? report : report.With("run_id", task.RunId);

@@ -157,8 +157,11 @@ namespace DaskPS.Dialects
             return annotations;
         }
 
-        /// <summary>The message-level user_priority: only nodes with a priority set.</summary>
-        public static MsgMap UserPriority(IEnumerable<DaskNode> nodes)
+        /// <summary>
+        /// The update-graph fields both pickle generations send besides the graph itself (which the caller adds): every
+        /// node is a key, user_priority holds only nodes with a priority set.
+        /// </summary>
+        public static MsgMap UpdateGraph(string clientId, IReadOnlyList<DaskNode> nodes, string stimulusId, MsgMap annotations)
         {
             var priorities = new MsgMap();
             foreach (DaskNode node in nodes.Where(n => n.Options.Priority != 0))
@@ -166,8 +169,21 @@ namespace DaskPS.Dialects
                 priorities[node.Key] = (long)node.Options.Priority;
             }
 
-            return priorities;
+            return new MsgMap()
+                .With("op", "update-graph")
+                .With("client", clientId)
+                .With("keys", nodes.Select(n => (object?)n.Key).ToArray())
+                .With("internal_priority", null)
+                .With("submitting_task", null)
+                .With("user_priority", priorities)
+                .With("actors", null)
+                .With("fifo_timeout", 0.0)
+                .With("annotations", annotations)
+                .With("stimulus_id", stimulusId);
         }
+
+        /// <summary>The sub-header of a graph pickle sent in frames of its own.</summary>
+        public static MsgMap PickleHeader() => new MsgMap().With("serializer", "pickle").With("writeable", Array.Empty<object?>());
 
         /// <summary>
         /// The DaskPS task in a run_spec as the scheduler sends it: a pickled Task (2024.11 and later, its state by slot
