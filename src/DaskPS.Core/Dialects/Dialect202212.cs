@@ -41,7 +41,7 @@ namespace DaskPS.Dialects
                 // Dependencies come first in the list, so the position is a valid topological order.
                 priority[node.Key] = (long)i;
                 userPriority[node.Key] = (long)node.Options.Priority;
-                resources[node.Key] = Resources(node.Options);
+                resources[node.Key] = ResourceRestrictions(node.Options);
                 if (node.Options.Workers is { Count: > 0 } workers)
                 {
                     restrictions[node.Key] = ToArray(workers);
@@ -84,20 +84,6 @@ namespace DaskPS.Dialects
             }
 
             return TaskSpec.FromPayload(computeTask.Get("run_spec"));
-        }
-
-        private static MsgMap Resources(DaskTaskOptions options)
-        {
-            var map = new MsgMap().With(Routing.Resource, 1.0);
-            if (options.Resources is not null)
-            {
-                foreach (KeyValuePair<string, double> pair in options.Resources)
-                {
-                    map[pair.Key] = pair.Value;
-                }
-            }
-
-            return map;
         }
 
         private static object?[] ToArray(IReadOnlyList<string> items)

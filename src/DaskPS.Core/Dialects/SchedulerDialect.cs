@@ -190,6 +190,18 @@ namespace DaskPS.Dialects
         {
         }
 
+        /// <summary>A node's resource restrictions: one unit of DaskPS's routing resource (only DaskPS workers have it), and the options' own.</summary>
+        internal static MsgMap ResourceRestrictions(DaskTaskOptions options)
+        {
+            var resources = new MsgMap().With(Routing.Resource, 1.0);
+            foreach (KeyValuePair<string, double> pair in options.Resources ?? new Dictionary<string, double>())
+            {
+                resources[pair.Key] = pair.Value;
+            }
+
+            return resources;
+        }
+
         /// <summary>Whether the release's cancel requires reason and msg.</summary>
         protected virtual bool CancelTakesReason => false;
 

@@ -137,13 +137,7 @@ namespace DaskPS.Dialects
         /// <summary>A node's scheduling options as dask annotations (resources always: DaskPS tasks need a DaskPS worker).</summary>
         public static MsgMap Annotations(DaskTaskOptions options)
         {
-            var resources = new MsgMap().With(Routing.Resource, 1.0);
-            foreach (KeyValuePair<string, double> pair in options.Resources ?? new Dictionary<string, double>())
-            {
-                resources[pair.Key] = pair.Value;
-            }
-
-            var annotations = new MsgMap().With("resources", resources);
+            var annotations = new MsgMap().With("resources", SchedulerDialect.ResourceRestrictions(options));
             if (options.Workers is { Count: > 0 } workers)
             {
                 annotations["workers"] = workers.Cast<object?>().ToList();
