@@ -12,7 +12,7 @@
     FormatsToProcess     = @('DaskPS.format.ps1xml')
     CmdletsToExport      = @(
         'Connect-DaskScheduler', 'Start-DaskScheduler', 'Start-DaskWorker', 'Submit-DaskTask', 'Get-DaskResult',
-        'Copy-DaskData', 'Send-DaskData', 'Stop-DaskTask', 'Get-DaskWorker', 'Stop-DaskClient'
+        'Copy-DaskData', 'Send-DaskData', 'Stop-DaskTask', 'Wait-DaskTask', 'Get-DaskTask', 'Get-DaskWorker', 'Stop-DaskClient'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

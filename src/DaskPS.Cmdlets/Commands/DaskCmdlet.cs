@@ -1,8 +1,12 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using DaskPS.Cmdlets.Scripts;
 using DaskPS.Cmdlets.Sessions;
+using DaskPS.Tasks;
 
 namespace DaskPS.Cmdlets.Commands
 {
@@ -16,10 +20,13 @@ namespace DaskPS.Cmdlets.Commands
 
         protected override void StopProcessing() => _stopping.Cancel();
 
-        /// <summary>The explicit session, else this runspace's default; a terminating error when there is none.</summary>
+        /// <summary>
+        /// The explicit session, else this runspace's default, else (in a task) the task's own cluster; a terminating error
+        /// when there is none.
+        /// </summary>
         protected DaskSession ResolveSession(DaskSession? explicitSession)
         {
-            DaskSession? session = explicitSession ?? SessionRegistry.Default;
+            DaskSession? session = explicitSession ?? SessionRegistry.Default ?? TaskSession();
             if (session is null)
             {
                 ThrowTerminatingError(new ErrorRecord(
@@ -35,6 +42,37 @@ namespace DaskPS.Cmdlets.Commands
             }
 
             return session;
+        }
+
+        /// <summary>For cmdlets given nodes: the explicit session, else the one that follows all the nodes, else as above.</summary>
+        protected DaskSession ResolveSession(DaskSession? explicitSession, IReadOnlyCollection<DaskPS.Client.DaskNode> nodes)
+        {
+            DaskPS.Client.DaskClient? shared = nodes.Select(n => n.Client).Distinct().Count() == 1 ? nodes.First().Client : null;
+            return ResolveSession(explicitSession ?? (shared is null ? null : SessionRegistry.Of(shared)));
+        }
+
+        /// <summary>
+        /// For a cmdlet that waits for other tasks: inside a task, its slot is given up until disposed (dask's secede and
+        /// rejoin), so tasks that wait for the tasks they submitted never hold every slot.
+        /// </summary>
+        protected IDisposable WaitingForTasks() => RunningTasks.Current is TaskRun run ? new SlotGivenUp(run, Cancellation) : NoSlot.Instance;
+
+        private DaskSession? TaskSession()
+        {
+            if (RunningTasks.Current is not TaskRun run)
+            {
+                return null;
+            }
+
+            try
+            {
+                return Await(ct => SessionRegistry.ForTaskAsync(run, ct));
+            }
+            catch (DaskPS.DaskException e)
+            {
+                ThrowTerminatingError(Error(e, "DaskTaskSessionFailed", CategoryOf(e), run.Key));
+                return null;
+            }
         }
 
         /// <summary>Waits for core work on the pipeline thread (cmdlets must write from it).</summary>
@@ -62,5 +100,27 @@ namespace DaskPS.Cmdlets.Commands
             ArgumentException => ErrorCategory.InvalidArgument,
             _ => ErrorCategory.NotSpecified,
         };
+
+        private sealed class SlotGivenUp : IDisposable
+        {
+            private readonly TaskRun _run;
+            private readonly CancellationToken _stopping;
+
+            public SlotGivenUp(TaskRun run, CancellationToken stopping)
+            {
+                _run = run;
+                _stopping = stopping;
+                run.Secede();
+            }
+
+            public void Dispose() => _run.RejoinAsync(_stopping).GetAwaiter().GetResult();
+        }
+
+        private sealed class NoSlot : IDisposable
+        {
+            public static readonly NoSlot Instance = new NoSlot();
+
+            public void Dispose() { }
+        }
     }
 }

@@ -128,44 +128,6 @@ namespace DaskPS.Cmdlets.Commands
         }
     }
 
-    /// <summary>Cancels nodes: they stop running and their results are forgotten.</summary>
-    [Cmdlet(VerbsLifecycle.Stop, "DaskTask", SupportsShouldProcess = true)]
-    public sealed class StopDaskTaskCommand : DaskCmdlet
-    {
-        private readonly List<DaskNode> _nodes = new List<DaskNode>();
-
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public DaskNode[] Node { get; set; } = null!;
-
-        /// <summary>Cancel even if other clients want these keys.</summary>
-        [Parameter]
-        public SwitchParameter Force { get; set; }
-
-        [Parameter]
-        public DaskSession? Client { get; set; }
-
-        protected override void ProcessRecord() => _nodes.AddRange(Node);
-
-        protected override void EndProcessing()
-        {
-            DaskSession session = ResolveSession(Client);
-            if (_nodes.Count == 0 || !ShouldProcess(string.Join(", ", _nodes.Select(n => n.Key).Take(5)) + (_nodes.Count > 5 ? ", …" : string.Empty), "Cancel"))
-            {
-                return;
-            }
-
-            try
-            {
-                Await(ct => session.Client.CancelAsync(_nodes, Force, ct));
-            }
-            catch (DaskException e)
-            {
-                WriteError(Error(e, "DaskCancelFailed", CategoryOf(e), _nodes));
-            }
-        }
-    }
-
     /// <summary>The workers as the scheduler sees them.</summary>
     [Cmdlet(VerbsCommon.Get, "DaskWorker")]
     [OutputType(typeof(DaskWorkerInfo))]

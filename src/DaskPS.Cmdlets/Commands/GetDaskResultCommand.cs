@@ -13,8 +13,9 @@ using DaskPS.Tasks;
 namespace DaskPS.Cmdlets.Commands
 {
     /// <summary>
-    /// Waits for nodes and writes their results in input order. A failed node writes a non-terminating error
-    /// (the node as its target) and the others still come out.
+    /// Waits for nodes and writes their results in input order, or as they finish (-AsCompleted). A failed node writes a
+    /// non-terminating error (the node as its target) and the others still come out. Inside a task, the task's slot is
+    /// given up while it waits.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "DaskResult")]
     [OutputType(typeof(object))]
@@ -32,6 +33,10 @@ namespace DaskPS.Cmdlets.Commands
         [Parameter]
         public TimeSpan? Timeout { get; set; }
 
+        /// <summary>Writes each result as soon as it is in hand (each node once), not in input order.</summary>
+        [Parameter]
+        public SwitchParameter AsCompleted { get; set; }
+
         [Parameter]
         public DaskSession? Client { get; set; }
 
@@ -39,32 +44,45 @@ namespace DaskPS.Cmdlets.Commands
 
         protected override void EndProcessing()
         {
-            DaskSession session = ResolveSession(Client);
+            DaskSession session = ResolveSession(Client, _nodes);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
             if (Timeout is TimeSpan limit)
             {
                 deadline.CancelAfter(limit);
             }
 
-            Dictionary<DaskNode, DaskOutcome> outcomes = FetchAsTheyFinish(session.Client, deadline.Token);
-            foreach (DaskNode node in _nodes)
+            var outcomes = new Dictionary<DaskNode, DaskOutcome>();
+            using (WaitingForTasks())
             {
-                if (outcomes.TryGetValue(node, out DaskOutcome? outcome))
+                FetchAsTheyFinish(session.Client, deadline.Token, outcome =>
                 {
-                    Write(outcome);
-                }
-                else
+                    outcomes[outcome.Node] = outcome;
+                    if (AsCompleted)
+                    {
+                        Write(outcome);
+                    }
+                });
+            }
+
+            foreach (DaskNode node in AsCompleted ? _nodes.Distinct() : _nodes)
+            {
+                if (!outcomes.TryGetValue(node, out DaskOutcome? outcome))
                 {
                     WriteError(Error(new DaskTimeoutException($"No result for '{node.Key}' within {Timeout}."), "DaskResultTimeout", ErrorCategory.OperationTimeout, node));
+                }
+                else if (!AsCompleted)
+                {
+                    Write(outcome);
                 }
             }
         }
 
         /// <summary>
-        /// Fetches results in batches as their nodes finish, all within the deadline: results done early are in hand
-        /// before it, and a holder that does not answer cannot outlast it. Nodes missing from the answer timed out.
+        /// Fetches results in batches as their nodes finish, all within the deadline, and hands each outcome over on this
+        /// thread as soon as its batch is in: results done early are in hand before the deadline, and a holder that does
+        /// not answer cannot outlast it. Nodes never handed over timed out.
         /// </summary>
-        private Dictionary<DaskNode, DaskOutcome> FetchAsTheyFinish(DaskClient client, CancellationToken deadline)
+        private void FetchAsTheyFinish(DaskClient client, CancellationToken deadline, Action<DaskOutcome> fetched)
         {
             DaskNode[] distinct = _nodes.Distinct().ToArray();
             var finished = new ConcurrentQueue<DaskNode>();
@@ -99,6 +117,7 @@ namespace DaskPS.Cmdlets.Commands
                     done += batch.Count;
                 }
 
+                HandOver(fetches, fetched, onlyCompleted: true);
                 if (progress is not null)
                 {
                     progress.StatusDescription = $"{done} of {distinct.Length} done";
@@ -115,17 +134,23 @@ namespace DaskPS.Cmdlets.Commands
             }
 
             Cancellation.ThrowIfCancellationRequested();
-            var outcomes = new Dictionary<DaskNode, DaskOutcome>();
-            foreach (Task<IReadOnlyList<DaskOutcome>> fetch in fetches)
+            HandOver(fetches, fetched, onlyCompleted: false);
+        }
+
+        /// <summary>Hands the outcomes of the fetches over (only those already in, or all, waiting) and drops them from the list.</summary>
+        private void HandOver(List<Task<IReadOnlyList<DaskOutcome>>> fetches, Action<DaskOutcome> fetched, bool onlyCompleted)
+        {
+            foreach (Task<IReadOnlyList<DaskOutcome>> fetch in fetches.Where(f => !onlyCompleted || f.IsCompleted).ToList())
             {
+                fetches.Remove(fetch);
                 try
                 {
                     foreach (DaskOutcome outcome in fetch.GetAwaiter().GetResult())
                     {
-                        outcomes[outcome.Node] = outcome;
+                        fetched(outcome);
                     }
                 }
-                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !Cancellation.IsCancellationRequested)
+                catch (OperationCanceledException) when (!Cancellation.IsCancellationRequested)
                 {
                     // The deadline passed while fetching this batch: its nodes time out.
                 }
@@ -134,8 +159,6 @@ namespace DaskPS.Cmdlets.Commands
                     ThrowTerminatingError(Error(e, "DaskGatherFailed", CategoryOf(e), null));
                 }
             }
-
-            return outcomes;
         }
 
         private void Write(DaskOutcome outcome)

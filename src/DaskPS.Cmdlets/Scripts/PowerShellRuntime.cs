@@ -14,9 +14,11 @@ using DaskPS.Tasks;
 namespace DaskPS.Cmdlets.Scripts
 {
     /// <summary>
-    /// Runs script-block tasks on a worker in one warm RunspacePool (never a runspace per task). The
-    /// initialization script and modules are applied once per runspace. Output, and any error, warning,
-    /// verbose, debug and information messages, travel back with the result.
+    /// Runs script-block tasks on a worker in warm runspaces (never a runspace per task). The initialization script
+    /// and modules are applied once per runspace. Output, and any error, warning, verbose, debug and information
+    /// messages, travel back with the result. The runspaces are its own rather than a RunspacePool's: a task that
+    /// waits for the tasks it submitted gives its slot up but keeps its runspace, so the tasks that run meanwhile need
+    /// more runspaces than there are slots; and the cmdlets a task calls find their task by its runspace.
     /// </summary>
     /// <remarks>Internal: PowerShell lists the module's public types before DaskPS.Core can load (DependencyResolution).</remarks>
     internal sealed class PowerShellRuntime : ITaskRuntime, IDisposable
@@ -31,12 +33,14 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
 ";
 
         private readonly object _gate = new object();
+        private readonly Stack<Runspace> _idle = new Stack<Runspace>();
         private readonly int _slots;
         private readonly string? _initializationScript;
         private readonly IReadOnlyList<string> _modules;
         private readonly int _depth;
-        private RunspacePool? _pool;
+        private InitialSessionState? _state;
         private string? _startupFile;
+        private bool _disposed;
 
         public PowerShellRuntime(int slots, string? initializationScript = null, IReadOnlyList<string>? modules = null, int serializationDepth = PSValueConverter.DefaultDepth)
         {
@@ -48,7 +52,7 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
 
         public string Name => ScriptTask.RuntimeName;
 
-        public async Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, CancellationToken cancellationToken)
+        public async Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, TaskRun run)
         {
             if (function.Get("script") is not string script)
             {
@@ -59,40 +63,53 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
             object? input = args.Count > 0 ? PSValueConverter.FromWire(TaskValues.AsArgument(args[0])) : null;
             object?[] arguments = args.Skip(1).Select(a => PSValueConverter.FromWire(TaskValues.AsArgument(a))).ToArray();
 
-            using PowerShell shell = PowerShell.Create();
-            shell.RunspacePool = Pool();
-            shell.AddScript(Wrapper)
-                .AddArgument(script)
-                .AddArgument(input)
-                .AddArgument(function.Get("hasInput") is true)
-                .AddArgument(arguments)
-                .AddArgument(usingValues);
-
-            PSDataCollection<PSObject> output;
-            using (cancellationToken.Register(() => shell.BeginStop(null, null)))
+            Runspace runspace = Take();
+            try
             {
-                try
-                {
-                    output = await Task.Factory.FromAsync(shell.BeginInvoke(), shell.EndInvoke).ConfigureAwait(false);
-                }
-                catch (RuntimeException e)
-                {
-                    throw Failure(e.ErrorRecord, e, Streams(shell.Streams));
-                }
-            }
+                using PowerShell shell = PowerShell.Create();
+                shell.Runspace = runspace;
+                shell.AddScript(Wrapper)
+                    .AddArgument(script)
+                    .AddArgument(input)
+                    .AddArgument(function.Get("hasInput") is true)
+                    .AddArgument(arguments)
+                    .AddArgument(usingValues);
 
-            cancellationToken.ThrowIfCancellationRequested();
-            object? result = OnlyBytes(output) is byte[] bytes ? bytes : Combine(output.Select(o => PSValueConverter.ToWire(o, _depth)).ToList());
-            Dictionary<string, IReadOnlyList<string>> streams = Streams(shell.Streams);
-            return streams.Count == 0 ? result : new TaskOutput(result, streams);
+                PSDataCollection<PSObject> output;
+                using (RunningTasks.Enter(runspace, run))
+                using (run.Stopping.Register(() => shell.BeginStop(null, null)))
+                {
+                    try
+                    {
+                        output = await Task.Factory.FromAsync(shell.BeginInvoke(), shell.EndInvoke).ConfigureAwait(false);
+                    }
+                    catch (RuntimeException e)
+                    {
+                        throw Failure(e.ErrorRecord, e, Streams(shell.Streams));
+                    }
+                }
+
+                run.Stopping.ThrowIfCancellationRequested();
+                object? result = OnlyBytes(output) is byte[] bytes ? bytes : Combine(output.Select(o => PSValueConverter.ToWire(o, _depth)).ToList());
+                Dictionary<string, IReadOnlyList<string>> streams = Streams(shell.Streams);
+                return streams.Count == 0 ? result : new TaskOutput(result, streams);
+            }
+            finally
+            {
+                Return(runspace);
+            }
         }
 
         public void Dispose()
         {
             lock (_gate)
             {
-                _pool?.Dispose();
-                _pool = null;
+                _disposed = true;
+                while (_idle.Count > 0)
+                {
+                    _idle.Pop().Dispose();
+                }
+
                 if (_startupFile is not null)
                 {
                     File.Delete(_startupFile);
@@ -101,36 +118,65 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
             }
         }
 
-        private RunspacePool Pool()
+        private static string ModuleManifest => Path.Combine(Path.GetDirectoryName(typeof(PowerShellRuntime).Assembly.Location)!, "DaskPS.psd1");
+
+        /// <summary>An idle runspace, or a new one.</summary>
+        private Runspace Take()
+        {
+            InitialSessionState state;
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    throw new ObjectDisposedException(nameof(PowerShellRuntime));
+                }
+
+                if (_idle.Count > 0)
+                {
+                    return _idle.Pop();
+                }
+
+                state = _state ??= SessionState();
+            }
+
+            Runspace runspace = RunspaceFactory.CreateRunspace(state);
+            // One pipeline thread per runspace, kept for its life, rather than a new thread per task.
+            runspace.ThreadOptions = PSThreadOptions.ReuseThread;
+            runspace.Open();
+            return runspace;
+        }
+
+        /// <summary>Keeps a runspace for the next task: as many as there are slots; the ones made while tasks waited go.</summary>
+        private void Return(Runspace runspace)
         {
             lock (_gate)
             {
-                if (_pool is not null)
+                if (!_disposed && _idle.Count < _slots && runspace.RunspaceStateInfo.State == RunspaceState.Opened)
                 {
-                    return _pool;
+                    _idle.Push(runspace);
+                    return;
                 }
-
-                InitialSessionState state = InitialSessionState.CreateDefault2();
-                if (_modules.Count > 0)
-                {
-                    state.ImportPSModule(_modules.ToArray());
-                }
-
-                if (_initializationScript is not null)
-                {
-                    // Startup scripts run once in every runspace the pool opens.
-                    _startupFile = Path.Combine(Path.GetTempPath(), $"daskps-init-{Guid.NewGuid():N}.ps1");
-                    File.WriteAllText(_startupFile, _initializationScript);
-                    state.StartupScripts.Add(_startupFile);
-                }
-
-                RunspacePool pool = RunspaceFactory.CreateRunspacePool(state);
-                pool.SetMinRunspaces(1);
-                pool.SetMaxRunspaces(_slots);
-                pool.Open();
-                _pool = pool;
-                return pool;
             }
+
+            runspace.Dispose();
+        }
+
+        // Caller holds the gate.
+        private InitialSessionState SessionState()
+        {
+            InitialSessionState state = InitialSessionState.CreateDefault2();
+            // DaskPS itself first, by path: a task's cmdlets reach its cluster whether or not the module is on PSModulePath.
+            state.ImportPSModule(new[] { ModuleManifest }.Concat(_modules).ToArray());
+
+            if (_initializationScript is not null)
+            {
+                // Startup scripts run once in every runspace, when it opens.
+                _startupFile = Path.Combine(Path.GetTempPath(), $"daskps-init-{Guid.NewGuid():N}.ps1");
+                File.WriteAllText(_startupFile, _initializationScript);
+                state.StartupScripts.Add(_startupFile);
+            }
+
+            return state;
         }
 
         /// <summary>

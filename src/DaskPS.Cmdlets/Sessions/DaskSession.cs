@@ -2,8 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Client;
+using DaskPS.Tasks;
 
 namespace DaskPS.Cmdlets.Sessions
 {
@@ -60,6 +63,7 @@ namespace DaskPS.Cmdlets.Sessions
         private static readonly object Gate = new object();
         private static readonly List<DaskSession> Sessions = new List<DaskSession>();
         private static readonly Dictionary<Guid, DaskSession> Defaults = new Dictionary<Guid, DaskSession>();
+        private static readonly ConditionalWeakTable<DaskClient, DaskSession> ByClient = new ConditionalWeakTable<DaskClient, DaskSession>();
 
         public static IReadOnlyList<DaskSession> All
         {
@@ -77,6 +81,8 @@ namespace DaskPS.Cmdlets.Sessions
             lock (Gate)
             {
                 Sessions.Add(session);
+                ByClient.Remove(session.Client);
+                ByClient.Add(session.Client, session);
                 if (makeDefault)
                 {
                     Defaults[CurrentRunspace] = session;
@@ -94,6 +100,19 @@ namespace DaskPS.Cmdlets.Sessions
                 }
             }
         }
+
+        /// <summary>The session of a client: the one connected for it, else one made now (a worker's client for its tasks).</summary>
+        public static DaskSession Of(DaskClient client)
+        {
+            lock (Gate)
+            {
+                return ByClient.GetValue(client, c => new DaskSession(c));
+            }
+        }
+
+        /// <summary>The session a task reaches its own cluster through: its worker's client, connected on first use.</summary>
+        public static async Task<DaskSession> ForTaskAsync(TaskRun run, CancellationToken cancellationToken) =>
+            Of(await run.GetClientAsync(cancellationToken).ConfigureAwait(false));
 
         public static void Remove(DaskSession session)
         {

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace DaskPS.Client
@@ -15,9 +16,12 @@ namespace DaskPS.Client
     internal sealed class ClientKeys
     {
         private readonly object _gate = new object();
+        private readonly DaskClient _owner;
         private readonly Dictionary<string, KeyState> _keys = new Dictionary<string, KeyState>(StringComparer.Ordinal);
         private readonly ConditionalWeakTable<DaskNode, NodeHold> _holds = new ConditionalWeakTable<DaskNode, NodeHold>();
         private readonly ConcurrentQueue<KeyState> _collected = new ConcurrentQueue<KeyState>();
+
+        public ClientKeys(DaskClient owner) => _owner = owner;
 
         /// <summary>The nodes among <paramref name="roots"/> and their dependencies not followed yet, dependencies first; now followed.</summary>
         public List<DaskNode> AddSubmitted(IReadOnlyList<DaskNode> roots, int retries)
@@ -99,6 +103,47 @@ namespace DaskPS.Client
             lock (_gate)
             {
                 return _keys.Keys.ToArray();
+            }
+        }
+
+        public DaskNodeState NodeState(string key)
+        {
+            lock (_gate)
+            {
+                return _keys.TryGetValue(key, out KeyState? state) ? state.State : DaskNodeState.Released;
+            }
+        }
+
+        /// <summary>Notes which unfinished keys the scheduler says are processing.</summary>
+        public void SetScheduled(IReadOnlyDictionary<string, string?> schedulerStates)
+        {
+            lock (_gate)
+            {
+                foreach (KeyValuePair<string, string?> entry in schedulerStates)
+                {
+                    if (_keys.TryGetValue(entry.Key, out KeyState? state))
+                    {
+                        state.Processing = entry.Value == "processing";
+                    }
+                }
+            }
+        }
+
+        /// <summary>Followed nodes still referenced somewhere, oldest first (one object per key).</summary>
+        public List<DaskNode> LiveNodes()
+        {
+            lock (_gate)
+            {
+                var nodes = new List<DaskNode>();
+                foreach (KeyState state in _keys.Values.OrderBy(s => s.Sequence))
+                {
+                    if (state.Node.TryGetTarget(out DaskNode? node))
+                    {
+                        nodes.Add(node);
+                    }
+                }
+
+                return nodes;
             }
         }
 
@@ -204,6 +249,7 @@ namespace DaskPS.Client
                 if (_keys.TryGetValue(key, out KeyState? state) && state.Done.Task.IsCompleted)
                 {
                     state.Done = NewCompletion();
+                    state.Processing = false;
                 }
             }
         }
@@ -244,6 +290,11 @@ namespace DaskPS.Client
             {
                 state.Holders++;
                 _holds.Add(node, new NodeHold(state, _collected));
+                node.Client = _owner;
+                if (!state.Node.TryGetTarget(out _))
+                {
+                    state.Node.SetTarget(node);
+                }
             }
         }
 
@@ -262,15 +313,38 @@ namespace DaskPS.Client
             ~NodeHold() => _collected.Enqueue(_state);
         }
 
-        // Holds no node (that would keep it alive): its key and its dependencies' keys.
+        // Holds no node (that would keep it alive): its key, its dependencies' keys, and a weak reference to one of its nodes.
         private sealed class KeyState
         {
+            private static long _followed;
+
             public KeyState(DaskNode node, int retries)
             {
                 Key = node.Key;
                 Dependencies = node.Dependencies.Select(d => d.Key).ToArray();
                 ClientRetriesLeft = retries;
+                Node = new WeakReference<DaskNode>(node);
+                Sequence = Interlocked.Increment(ref _followed);
             }
+
+            public WeakReference<DaskNode> Node { get; }
+
+            public long Sequence { get; }
+
+            /// <summary>Whether the scheduler said, when last asked, that the unfinished key is running.</summary>
+            public bool Processing { get; set; }
+
+            public DaskNodeState State => Done.Task.Status switch
+            {
+                TaskStatus.RanToCompletion => DaskNodeState.Memory,
+                TaskStatus.Faulted => Done.Task.Exception!.InnerException switch
+                {
+                    DaskCancelledException => DaskNodeState.Cancelled,
+                    DaskSchedulerLostException => DaskNodeState.Lost,
+                    _ => DaskNodeState.Erred,
+                },
+                _ => Processing ? DaskNodeState.Processing : DaskNodeState.Pending,
+            };
 
             public string Key { get; }
 

@@ -23,7 +23,7 @@ namespace DaskPS.Client
     /// </summary>
     public sealed class DaskClient : IAsyncDisposable
     {
-        private readonly ClientKeys _keys = new ClientKeys();
+        private readonly ClientKeys _keys;
         private readonly ValueFetcher _values;
         private readonly SchedulerCalls _scheduler;
         private readonly ClientReports _reports;
@@ -39,6 +39,7 @@ namespace DaskPS.Client
             SchedulerAddress = schedulerAddress;
             _options = options;
             _log = options.Logger;
+            _keys = new ClientKeys(this);
             _pool = new ConnectionPool(ConnectionPool.DefaultLimit, options.Comm);
             _scheduler = new SchedulerCalls(_pool, schedulerAddress);
             _values = new ValueFetcher(_pool, _scheduler, options.Logger, options.MaxValueBytes);
@@ -253,6 +254,35 @@ namespace DaskPS.Client
             foreach (string key in keys.Cast<string>())
             {
                 _keys.Finish(key, new DaskCancelledException(key, "cancelled by this client"));
+            }
+        }
+
+        /// <summary>
+        /// Cancels nodes as <see cref="CancelAsync"/> does, then asks the DaskPS workers how the runs of those that were
+        /// running ended within <paramref name="grace"/>: a run that ignores its stop is stuck, or given up when
+        /// <paramref name="giveUpStuck"/> (its worker frees the slot; the stuck thread is left to end on its own).
+        /// </summary>
+        public async Task<IReadOnlyList<DaskRunStop>> StopAsync(IEnumerable<DaskNode> nodes, bool force, bool giveUpStuck, TimeSpan grace, CancellationToken cancellationToken = default)
+        {
+            DaskNode[] stopped = nodes.ToArray();
+            await CancelAsync(stopped, force, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<DaskWorkerInfo> workers = await GetWorkersAsync(cancellationToken).ConfigureAwait(false);
+            return await DaskRunStop.AskAsync(_pool, workers.Where(w => w.IsDaskPS).Select(w => w.Address), new StopRuns(Keys(stopped), giveUpStuck, grace), cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>The state of a node this client follows (<see cref="DaskNodeState.Released"/> when it follows it no more).</summary>
+        public DaskNodeState StateOf(DaskNode node) => _keys.NodeState(node.Key);
+
+        /// <summary>The nodes this client follows that are still referenced, in the order they were first followed.</summary>
+        public IReadOnlyList<DaskNode> Nodes => _keys.LiveNodes();
+
+        /// <summary>Asks the scheduler which of the unfinished nodes are running now, so their <see cref="DaskNode.State"/> says so.</summary>
+        public async Task RefreshStatesAsync(IEnumerable<DaskNode> nodes, CancellationToken cancellationToken = default)
+        {
+            object?[] pending = Keys(nodes.Where(n => n.Client == this && n.State is DaskNodeState.Pending or DaskNodeState.Processing));
+            if (pending.Length > 0)
+            {
+                _keys.SetScheduled(await _scheduler.TaskStatusAsync(pending, cancellationToken).ConfigureAwait(false));
             }
         }
 

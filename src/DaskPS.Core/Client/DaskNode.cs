@@ -35,6 +35,12 @@ namespace DaskPS.Client
 
         public bool IsData => Spec is null;
 
+        /// <summary>The client that follows this node: the last one it was submitted to, scattered or adopted by.</summary>
+        public DaskClient? Client { get; internal set; }
+
+        /// <summary>Where the node is, as its client knows it (<see cref="DaskClient.RefreshStatesAsync"/> asks the scheduler which are processing).</summary>
+        public DaskNodeState State => Client?.StateOf(this) ?? DaskNodeState.New;
+
         /// <summary>
         /// A task for <paramref name="runtime"/>; every <see cref="DaskNode"/> among <paramref name="args"/>
         /// (at any depth of lists and maps) becomes a dependency whose result the worker puts in its place.
@@ -126,6 +132,31 @@ namespace DaskPS.Client
     }
 
     /// <summary>How a task is scheduled: pinning, resources, retries, priority, an explicit key.</summary>
+    public enum DaskNodeState
+    {
+        /// <summary>Not submitted to any client yet.</summary>
+        New,
+
+        /// <summary>Submitted, not finished: waiting for dependencies, a worker or a slot.</summary>
+        Pending,
+
+        /// <summary>Running on a worker (as the scheduler said when last asked).</summary>
+        Processing,
+
+        /// <summary>Finished: the result is in a worker's memory.</summary>
+        Memory,
+
+        Erred,
+
+        Cancelled,
+
+        /// <summary>The client lost its scheduler before the node finished.</summary>
+        Lost,
+
+        /// <summary>Its client no longer follows it (released, or the client shut down after it finished).</summary>
+        Released,
+    }
+
     public sealed class DaskTaskOptions
     {
         public static readonly DaskTaskOptions Default = new DaskTaskOptions();

@@ -176,6 +176,12 @@ namespace DaskPS.Dialects
             .With("thread", report.Thread)
             .With("startstops", StartStops(report)), report.Task);
 
+        public MsgMap Encode(LongRunning report) => new MsgMap(4)
+            .With("op", "long-running")
+            .With("key", report.Key)
+            .With("compute_duration", report.ComputeDuration)
+            .With("stimulus_id", report.StimulusId);
+
         public MsgMap Encode(StealResponse response) => new MsgMap(4)
             .With("op", "steal-response")
             .With("key", response.Key)

@@ -3,7 +3,6 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
-using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Protocol.MessagePack;
 
@@ -11,7 +10,8 @@ namespace DaskPS.Tasks
 {
     /// <summary>
     /// Runs a public static .NET method named by type and method: <c>{"type": "System.Math", "method": "Max"}</c>
-    /// (optionally <c>"assembly"</c>). Overloads are chosen by argument count and how well the arguments convert.
+    /// (optionally <c>"assembly"</c>). Overloads are chosen by argument count and how well the arguments convert. A method
+    /// whose last parameter is a <see cref="TaskRun"/> gets its run there (to submit tasks, or to stop when asked).
     /// </summary>
     public sealed class DotNetRuntime : ITaskRuntime
     {
@@ -31,7 +31,7 @@ namespace DaskPS.Tasks
             return function;
         }
 
-        public async Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, CancellationToken cancellationToken)
+        public async Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, TaskRun run)
         {
             if (function.Get("type") is not string typeName || function.Get("method") is not string methodName)
             {
@@ -44,7 +44,7 @@ namespace DaskPS.Tasks
             }
 
             Type type = ResolveType(typeName, function.Get("assembly") as string);
-            (MethodInfo method, object?[] converted) = Bind(type, methodName, args);
+            (MethodInfo method, object?[] converted) = Bind(type, methodName, args, run);
             object? result;
             try
             {
@@ -89,10 +89,10 @@ namespace DaskPS.Tasks
             return type ?? throw new TaskNotRunnableException($"The type '{typeName}' is not loaded on this worker.");
         }
 
-        private static (MethodInfo Method, object?[] Arguments) Bind(Type type, string methodName, IReadOnlyList<object?> args)
+        private static (MethodInfo Method, object?[] Arguments) Bind(Type type, string methodName, IReadOnlyList<object?> args, TaskRun run)
         {
             MethodInfo[] candidates = type.GetMethods(BindingFlags.Public | BindingFlags.Static)
-                .Where(m => m.Name == methodName && !m.ContainsGenericParameters && m.GetParameters().Length == args.Count)
+                .Where(m => m.Name == methodName && !m.ContainsGenericParameters && m.GetParameters().Length == args.Count + (TakesRun(m) ? 1 : 0))
                 .ToArray();
             if (candidates.Length == 0)
             {
@@ -105,7 +105,12 @@ namespace DaskPS.Tasks
             foreach (MethodInfo candidate in candidates)
             {
                 ParameterInfo[] parameters = candidate.GetParameters();
-                var converted = new object?[args.Count];
+                var converted = new object?[parameters.Length];
+                if (TakesRun(candidate))
+                {
+                    converted[args.Count] = run;
+                }
+
                 int score = 0;
                 bool fits = true;
                 for (int i = 0; i < args.Count && fits; i++)
@@ -129,6 +134,12 @@ namespace DaskPS.Tasks
             }
 
             return (best, bestArgs!);
+        }
+
+        private static bool TakesRun(MethodInfo method)
+        {
+            ParameterInfo[] parameters = method.GetParameters();
+            return parameters.Length > 0 && parameters[parameters.Length - 1].ParameterType == typeof(TaskRun);
         }
 
         /// <summary>Converts a decoded value to a parameter type; quality 2 = exact, 1 = converted.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Protocol.MessagePack;
 
@@ -11,7 +10,7 @@ namespace DaskPS.Tasks
         /// <summary>The name task specs use to pick this runtime.</summary>
         string Name { get; }
 
-        /// <summary>Runs a task whose dependencies are already substituted into <paramref name="args"/>.</summary>
-        Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, CancellationToken cancellationToken);
+        /// <summary>Runs a task whose dependencies are already substituted into <paramref name="args"/>; it stops when <see cref="TaskRun.Stopping"/> is cancelled.</summary>
+        Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, TaskRun run);
     }
 }

@@ -35,7 +35,9 @@ namespace DaskPS.Worker
         private readonly WorkerTaskTable _table = new WorkerTaskTable();
         private readonly DataTransfers _transfers;
         private readonly TaskExecution _execution;
+        private readonly SemaphoreSlim _taskClientGate = new SemaphoreSlim(1, 1);
         private SchedulerLink? _link;
+        private DaskPS.Client.DaskClient? _taskClient;
         private int _stopped;
 
         public DaskWorker(DaskWorkerOptions options)
@@ -123,8 +125,44 @@ namespace DaskPS.Worker
             }
         }
 
+        /// <summary>The client this worker's tasks submit through (as dask's worker client): connected on first use, again after it was lost.</summary>
+        internal async Task<DaskPS.Client.DaskClient> TaskClientAsync(CancellationToken cancellationToken)
+        {
+            await _taskClientGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (Volatile.Read(ref _stopped) != 0)
+                {
+                    throw new InvalidOperationException($"Worker '{Name}' is stopping: its tasks cannot submit more work.");
+                }
+
+                if (_taskClient is { IsConnected: true })
+                {
+                    return _taskClient;
+                }
+
+                if (_taskClient is not null)
+                {
+                    await _taskClient.DisposeAsync().ConfigureAwait(false);
+                }
+
+                var options = new DaskPS.Client.DaskClientOptions { Comm = _options.Comm, Logger = _log };
+                _taskClient = await DaskPS.Client.DaskClient.ConnectAsync(_options.SchedulerAddress, options, cancellationToken).ConfigureAwait(false);
+                return _taskClient;
+            }
+            finally
+            {
+                _taskClientGate.Release();
+            }
+        }
+
         private void RegisterHandlers()
         {
+            _server.AddHandler(StopRuns.Op, async (_, request, _) =>
+            {
+                StopRuns stop = StopRuns.FromMap(request);
+                return await _execution.StopRunsAsync(stop.Keys, stop.GiveUp, stop.Grace).ConfigureAwait(false);
+            });
             _server.AddHandler("get_data", _transfers.GetDataAsync);
             _server.AddHandler("update_data", (_, request, _) => new ValueTask<object?>(_transfers.Store(UpdateData.FromMap(request))));
             _server.AddHandler("gather", (_, request, token) => new ValueTask<object?>(_transfers.GatherAsync(WorkerRequests.WhoHas(request), token)));
@@ -316,6 +354,27 @@ namespace DaskPS.Worker
             return Registration.HeartbeatInterval(reply, interval);
         }
 
+        private async Task StopTaskClientAsync()
+        {
+            await _taskClientGate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (_taskClient is not null)
+                {
+                    await _taskClient.DisposeAsync().ConfigureAwait(false);
+                    _taskClient = null;
+                }
+            }
+            catch (DaskException e)
+            {
+                _log.Debug($"Worker '{Name}': its tasks' client: {e.Message}");
+            }
+            finally
+            {
+                _taskClientGate.Release();
+            }
+        }
+
         private async Task StopAsync(Exception? failure, bool notifyScheduler)
         {
             if (Interlocked.Exchange(ref _stopped, 1) != 0)
@@ -337,6 +396,7 @@ namespace DaskPS.Worker
                 _log.Debug($"Worker '{Name}': {e.Message}");
             }
 
+            await StopTaskClientAsync().ConfigureAwait(false);
             _stopping.Cancel();
             _link?.Abort();
             lock (_table.Gate)

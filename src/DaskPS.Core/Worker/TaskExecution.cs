@@ -27,6 +27,7 @@ namespace DaskPS.Worker
         private readonly DaskLogger _log;
         private readonly CancellationToken _stopping;
         private readonly SemaphoreSlim _slots;
+        private readonly HashSet<WorkerTask> _running = new HashSet<WorkerTask>();
         private int _tasksRun;
 
         public TaskExecution(DaskWorker worker, WorkerTaskTable table, DataTransfers transfers, IReadOnlyDictionary<string, ITaskRuntime> runtimes, DaskWorkerOptions options, CancellationToken stopping)
@@ -147,16 +148,111 @@ namespace DaskPS.Worker
             _worker.Send(_worker.Dialect.Encode(new StealResponse(key, state, message.StimulusId)));
         }
 
+        /// <summary>
+        /// Gives a running task's slot up while it waits for other tasks (dask's secede); the scheduler hears once that
+        /// the task is long-running, so it neither steals it nor counts it as occupying the worker.
+        /// </summary>
+        public void Secede(WorkerTask task, double start)
+        {
+            lock (_table.Gate)
+            {
+                if (!task.HoldsSlot)
+                {
+                    return;
+                }
+
+                task.HoldsSlot = false;
+                _slots.Release();
+                if (!task.ToldLongRunning && !task.Abandoned)
+                {
+                    task.ToldLongRunning = true;
+                    _worker.Send(_worker.Dialect.Encode(new LongRunning(task.Key, Math.Max(WorkerClock.Now() - start, MinimumDuration), WorkerClock.Stimulus("secede"))));
+                }
+            }
+
+            Dispatch();
+        }
+
+        /// <summary>Takes a slot again for a task that seceded (dask's rejoin), waiting for one to be free.</summary>
+        public async Task RejoinAsync(WorkerTask task, CancellationToken cancellationToken)
+        {
+            lock (_table.Gate)
+            {
+                if (task.HoldsSlot)
+                {
+                    return;
+                }
+            }
+
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            lock (_table.Gate)
+            {
+                if (_running.Contains(task))
+                {
+                    task.HoldsSlot = true;
+                    return;
+                }
+            }
+
+            // The run was given up meanwhile: nobody would free this slot.
+            _slots.Release();
+            Dispatch();
+        }
+
+        /// <summary>
+        /// Waits up to <paramref name="grace"/> for the runs of <paramref name="keys"/> here to end after their stop, and
+        /// says how each ended: stopped, kept (the scheduler still wants it), stuck (it ignores its stop) or, when
+        /// <paramref name="giveUp"/>, given-up (the worker stops waiting for it and frees its slot).
+        /// </summary>
+        public async Task<MsgMap> StopRunsAsync(IEnumerable<object?> keys, bool giveUp, TimeSpan grace)
+        {
+            var wanted = new HashSet<object>(keys.OfType<object>(), MsgKeyComparer.Instance);
+            List<(WorkerTask Task, Task Ended)> runs;
+            lock (_table.Gate)
+            {
+                runs = _running.Where(t => wanted.Contains(t.Key)).Select(t => (t, t.RunEnded)).ToList();
+            }
+
+            if (runs.Count > 0)
+            {
+                await Task.WhenAny(Task.WhenAll(runs.Select(r => r.Ended)), Task.Delay(grace, _stopping)).ConfigureAwait(false);
+            }
+
+            var outcomes = new MsgMap(runs.Count);
+            lock (_table.Gate)
+            {
+                foreach ((WorkerTask task, Task ended) in runs)
+                {
+                    string outcome = ended.IsCompleted ? "stopped" : !task.Abandoned ? "kept" : giveUp ? "given-up" : "stuck";
+                    if (outcome == "given-up")
+                    {
+                        task.GiveUpRun();
+                        _log.Warning($"Worker '{_worker.Name}': gave up task '{task.Key}', which ignored its stop; its thread is left to finish on its own");
+                    }
+
+                    // An abandoned run and a new run of the same key may both be here: the one still running tells more.
+                    if (outcome != "stopped" || !outcomes.ContainsKey(task.Key))
+                    {
+                        outcomes[task.Key] = outcome;
+                    }
+                }
+            }
+
+            return outcomes;
+        }
+
         private async Task ExecuteAsync(WorkerTask task)
         {
             double start = WorkerClock.Now();
             SerializedPayload? payload = null;
             string typeName = "NoneType";
             Exception? failure = null;
-            CancellationToken run;
+            CancellationToken stop;
+            CancellationToken giveUp;
             lock (_table.Gate)
             {
-                run = task.StartRun(_stopping);
+                (stop, giveUp) = task.StartRun(_stopping);
+                _running.Add(task);
             }
 
             try
@@ -169,7 +265,8 @@ namespace DaskPS.Worker
 
                 object?[] args = (object?[])TaskSpec.Substitute(spec.Args.ToArray(), _table.Data.Argument)!;
                 var kwargs = spec.Kwargs is null ? null : (MsgMap?)TaskSpec.Substitute(spec.Kwargs, _table.Data.Argument);
-                object? result = await runtime.RunAsync(spec.Function, args, kwargs, run).ConfigureAwait(false);
+                var run = new WorkerTaskRun(this, _worker, task, stop, start);
+                object? result = await UntilGivenUp(runtime.RunAsync(spec.Function, args, kwargs, run), giveUp).ConfigureAwait(false);
                 typeName = (result is TaskOutput output ? output.Output : result)?.GetType().Name ?? "NoneType";
                 try
                 {
@@ -185,11 +282,17 @@ namespace DaskPS.Worker
                 failure = e;
             }
 
-            double stop = Math.Max(WorkerClock.Now(), start + MinimumDuration);
+            double stopped = Math.Max(WorkerClock.Now(), start + MinimumDuration);
             lock (_table.Gate)
             {
+                _running.Remove(task);
+                if (task.HoldsSlot)
+                {
+                    task.HoldsSlot = false;
+                    _slots.Release();
+                }
+
                 task.EndRun();
-                _slots.Release();
                 Interlocked.Increment(ref _tasksRun);
                 if (task.Abandoned)
                 {
@@ -200,16 +303,32 @@ namespace DaskPS.Worker
                 {
                     task.State = WorkerTaskState.Finished;
                     long size = _table.Data.Put(task.Key, payload!);
-                    ReportFinished(task, size, typeName, start, stop);
+                    ReportFinished(task, size, typeName, start, stopped);
                 }
                 else
                 {
                     task.State = WorkerTaskState.Finished;
-                    ReportErred(task, failure, start, stop);
+                    ReportErred(task, failure, start, stopped);
                 }
             }
 
             Dispatch();
+        }
+
+        /// <summary>The run's result, unless the run is given up first (it ignored its stop): then the worker moves on.</summary>
+        private static async Task<object?> UntilGivenUp(Task<object?> running, CancellationToken giveUp)
+        {
+            var givenUp = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (giveUp.Register(() => givenUp.TrySetResult(true)))
+            {
+                if (await Task.WhenAny(running, givenUp.Task).ConfigureAwait(false) != running)
+                {
+                    _ = running.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    throw new OperationCanceledException("The run ignored its stop and was given up.");
+                }
+            }
+
+            return await running.ConfigureAwait(false);
         }
 
         private void ReportFinished(WorkerTask task, long size, string typeName, double start, double stop)
@@ -231,5 +350,29 @@ namespace DaskPS.Worker
             _log.Info($"Worker '{_worker.Name}': task '{task.Key}' failed: {type}: {message}");
             _worker.Send(_worker.Dialect.Encode(new TaskErred(task.Message, type, message, traceback, start, stop, WorkerClock.Stimulus("task-erred"))));
         }
+    }
+
+    /// <summary>A task's run on this worker: its slot, its stop, and its worker's client.</summary>
+    internal sealed class WorkerTaskRun : TaskRun
+    {
+        private readonly TaskExecution _execution;
+        private readonly DaskWorker _worker;
+        private readonly WorkerTask _task;
+        private readonly double _start;
+
+        public WorkerTaskRun(TaskExecution execution, DaskWorker worker, WorkerTask task, CancellationToken stopping, double start)
+            : base(task.Key, stopping)
+        {
+            _execution = execution;
+            _worker = worker;
+            _task = task;
+            _start = start;
+        }
+
+        public override Task<DaskPS.Client.DaskClient> GetClientAsync(CancellationToken cancellationToken = default) => _worker.TaskClientAsync(cancellationToken);
+
+        public override void Secede() => _execution.Secede(_task, _start);
+
+        public override Task RejoinAsync(CancellationToken cancellationToken = default) => _execution.RejoinAsync(_task, cancellationToken);
     }
 }

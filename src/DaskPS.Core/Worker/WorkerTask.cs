@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using System.Threading.Tasks;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Protocol.Messages;
 
@@ -50,6 +51,18 @@ namespace DaskPS.Worker
         /// <summary>Cancelled when the task is abandoned while it runs, so a runtime can stop it (a script block, say).</summary>
         private CancellationTokenSource? Run { get; set; }
 
+        /// <summary>Completes when a run ends: the slot is free again, or the run was given up.</summary>
+        private TaskCompletionSource<bool>? Ended { get; set; }
+
+        /// <summary>Cancelled to stop waiting for a run that ignores its stop (Stop-DaskTask -Force).</summary>
+        private CancellationTokenSource? GiveUp { get; set; }
+
+        /// <summary>Whether the run in progress holds one of the worker's slots (not while it has seceded). Changed under the gate.</summary>
+        public bool HoldsSlot { get; set; }
+
+        /// <summary>Whether the scheduler was told this task is long-running (it seceded once): dask expects it once per task.</summary>
+        public bool ToldLongRunning { get; set; }
+
         /// <summary>Gives the task up; a run in progress is asked to stop. Caller holds the table's gate.</summary>
         public void Abandon()
         {
@@ -57,23 +70,39 @@ namespace DaskPS.Worker
             Run?.Cancel();
         }
 
-        /// <summary>The token a run of this task obeys: cancelled by <see cref="Abandon"/> or when the worker stops. Caller holds the gate.</summary>
-        public CancellationToken StartRun(CancellationToken stopping)
+        /// <summary>
+        /// The token a run of this task obeys (cancelled by <see cref="Abandon"/> or when the worker stops) and the one that
+        /// gives the run up. Caller holds the gate.
+        /// </summary>
+        public (CancellationToken Stop, CancellationToken GiveUp) StartRun(CancellationToken stopping)
         {
             Run = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            GiveUp = new CancellationTokenSource();
+            Ended = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            HoldsSlot = true;
             if (Abandoned)
             {
                 Run.Cancel();
             }
 
-            return Run.Token;
+            return (Run.Token, GiveUp.Token);
         }
+
+        /// <summary>Completes when the current run ends (at once when none runs). Caller holds the gate.</summary>
+        public Task RunEnded => Ended?.Task ?? Task.CompletedTask;
+
+        /// <summary>Stops waiting for the run: its worker moves on without it. Caller holds the gate.</summary>
+        public void GiveUpRun() => GiveUp?.Cancel();
 
         /// <summary>The run ended. Caller holds the gate.</summary>
         public void EndRun()
         {
             Run?.Dispose();
             Run = null;
+            GiveUp?.Dispose();
+            GiveUp = null;
+            Ended?.TrySetResult(true);
+            Ended = null;
         }
 
         public override string ToString() => $"{Key} ({State})";

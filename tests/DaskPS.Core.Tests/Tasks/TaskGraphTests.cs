@@ -114,12 +114,12 @@ namespace DaskPS.Core.Tests.Tasks
         {
             var runtime = new DotNetRuntime();
 
-            Assert.Equal(4L, await runtime.RunAsync(DotNetRuntime.Describe("System.Math", "Max"), new object?[] { 3L, 4L }, null, CancellationToken.None));
-            Assert.Equal(2.5, await runtime.RunAsync(DotNetRuntime.Describe("System.Math", "Max"), new object?[] { 2.5, 1L }, null, CancellationToken.None));
-            Assert.Equal("a-b", await runtime.RunAsync(DotNetRuntime.Describe("System.String", "Join"), new object?[] { "-", new object?[] { "a", "b" } }, null, CancellationToken.None));
-            await Assert.ThrowsAsync<TaskNotRunnableException>(() => runtime.RunAsync(DotNetRuntime.Describe("No.Such.Type", "X"), Array.Empty<object?>(), null, CancellationToken.None));
-            await Assert.ThrowsAsync<TaskNotRunnableException>(() => runtime.RunAsync(DotNetRuntime.Describe("System.Math", "Max"), new object?[] { "x", 1L }, null, CancellationToken.None));
-            await Assert.ThrowsAsync<DivideByZeroException>(() => runtime.RunAsync(DotNetRuntime.Describe("System.Math", "DivRem"), new object?[] { 1L, 0L }, null, CancellationToken.None));
+            Assert.Equal(4L, await runtime.RunAsync(DotNetRuntime.Describe("System.Math", "Max"), new object?[] { 3L, 4L }, null, TaskRun.Detached("t")));
+            Assert.Equal(2.5, await runtime.RunAsync(DotNetRuntime.Describe("System.Math", "Max"), new object?[] { 2.5, 1L }, null, TaskRun.Detached("t")));
+            Assert.Equal("a-b", await runtime.RunAsync(DotNetRuntime.Describe("System.String", "Join"), new object?[] { "-", new object?[] { "a", "b" } }, null, TaskRun.Detached("t")));
+            await Assert.ThrowsAsync<TaskNotRunnableException>(() => runtime.RunAsync(DotNetRuntime.Describe("No.Such.Type", "X"), Array.Empty<object?>(), null, TaskRun.Detached("t")));
+            await Assert.ThrowsAsync<TaskNotRunnableException>(() => runtime.RunAsync(DotNetRuntime.Describe("System.Math", "Max"), new object?[] { "x", 1L }, null, TaskRun.Detached("t")));
+            await Assert.ThrowsAsync<DivideByZeroException>(() => runtime.RunAsync(DotNetRuntime.Describe("System.Math", "DivRem"), new object?[] { 1L, 0L }, null, TaskRun.Detached("t")));
         }
 
         [Fact]

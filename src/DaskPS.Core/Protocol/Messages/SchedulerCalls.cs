@@ -70,6 +70,22 @@ namespace DaskPS.Protocol.Messages
                 ("workers", workers.Cast<object?>().ToArray()), ("close_workers", true), ("remove", true),
             }, cancellationToken);
 
+        /// <summary>get_task_status: each key's state on the scheduler (null for a key it does not know).</summary>
+        public async Task<IReadOnlyDictionary<string, string?>> TaskStatusAsync(object?[] keys, CancellationToken cancellationToken)
+        {
+            object? reply = await Scheduler.CallAsync("get_task_status", new (string, object?)[] { ("keys", keys) }, cancellationToken).ConfigureAwait(false);
+            var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (KeyValuePair<object, object?> entry in reply as MsgMap ?? new MsgMap())
+            {
+                if (entry.Key is string key)
+                {
+                    result[key] = entry.Value as string;
+                }
+            }
+
+            return result;
+        }
+
         /// <summary>who_has: each key's holders.</summary>
         public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> WhoHasAsync(object?[] keys, CancellationToken cancellationToken)
         {

@@ -31,4 +31,7 @@ namespace DaskPS.Protocol.Messages
 
     /// <summary>steal-response: the state of a task the scheduler wants back (null when this worker does not have it).</summary>
     public sealed record StealResponse(object? Key, string? State, object? StimulusId);
+
+    /// <summary>long-running: a running task gave its slot up to wait for other tasks (dask's secede).</summary>
+    public sealed record LongRunning(object Key, double ComputeDuration, string StimulusId);
 }

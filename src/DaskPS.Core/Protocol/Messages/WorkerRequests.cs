@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using DaskPS.Protocol.MessagePack;
@@ -50,5 +51,27 @@ namespace DaskPS.Protocol.Messages
         public static MsgMap GatherReply(IReadOnlyList<object?> failed) => failed.Count == 0
             ? new MsgMap(1).With("status", "OK")
             : new MsgMap(2).With("status", "partial-fail").With("keys", failed.ToArray());
+    }
+
+    /// <summary>
+    /// daskps_stop_runs, which only DaskPS workers serve: how the runs of cancelled keys ended after their stop, and
+    /// whether to give up those that ignore it.
+    /// </summary>
+    public sealed record StopRuns(IReadOnlyList<object?> Keys, bool GiveUp, TimeSpan Grace)
+    {
+        public const string Op = "daskps_stop_runs";
+
+        /// <summary>Longest a worker waits for runs to stop before it answers.</summary>
+        public static readonly TimeSpan MaxGrace = TimeSpan.FromSeconds(10);
+
+        internal (string Name, object? Value)[] Arguments() =>
+            new (string, object?)[] { ("keys", Keys.ToArray()), ("give_up", GiveUp), ("grace", Grace.TotalSeconds) };
+
+        internal static StopRuns FromMap(MsgMap request)
+        {
+            double seconds = request.Get("grace") switch { double d => d, long l => l, _ => 0 };
+            var grace = TimeSpan.FromSeconds(double.IsNaN(seconds) ? 0 : Math.Max(0, Math.Min(seconds, MaxGrace.TotalSeconds)));
+            return new StopRuns(KeyLists.Of(request.Get("keys")), request.Get("give_up") is true, grace);
+        }
     }
 }
