@@ -14,8 +14,8 @@ Describe 'The module' {
     It 'exports exactly its cmdlets and runs on Desktop and Core' {
         $module = Get-Module DaskPS
         $module.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
-            'Connect-DaskScheduler', 'Copy-DaskData', 'Get-DaskResult', 'Get-DaskWorker', 'Send-DaskData',
-            'Start-DaskScheduler', 'Start-DaskWorker', 'Stop-DaskClient', 'Stop-DaskTask', 'Submit-DaskTask')
+            'Connect-DaskScheduler', 'Copy-DaskData', 'Get-DaskResult', 'Get-DaskTask', 'Get-DaskWorker', 'Send-DaskData',
+            'Start-DaskScheduler', 'Start-DaskWorker', 'Stop-DaskClient', 'Stop-DaskTask', 'Submit-DaskTask', 'Wait-DaskTask')
         $manifest = Import-PowerShellDataFile (Get-DaskPSManifest)
         $manifest.CompatiblePSEditions | Should -Be 'Desktop', 'Core'
         $manifest.CmdletsToExport | Should -Not -Contain '*'
@@ -155,7 +155,7 @@ Describe 'Views and completion' {
 
     It 'shows nodes, workers and sessions as tables with their key columns' {
         $nodeView = Submit-DaskTask { 1 } | Out-String
-        $nodeView | Should -Match 'Key\s+Runtime\s+Dependencies'
+        $nodeView | Should -Match 'Key\s+State\s+Runtime\s+Dependencies'
         $workerView = Get-DaskWorker | Out-String
         $workerView | Should -Match 'Name\s+Address\s+Slots\s+Keys'
         $workerView | Should -Match '\bviews\b'

@@ -250,7 +250,15 @@ namespace DaskPS.Client
         public async Task CancelAsync(IEnumerable<DaskNode> nodes, bool force = false, CancellationToken cancellationToken = default)
         {
             object?[] keys = Keys(nodes);
-            await _scheduler.CancelAsync(keys, Id, force, cancellationToken).ConfigureAwait(false);
+            if (Dialect.CancelsOnStream)
+            {
+                Link.Send(Dialect.CancelMessage(keys, Id, force));
+            }
+            else
+            {
+                await _scheduler.CancelAsync(keys, Id, force, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (string key in keys.Cast<string>())
             {
                 _keys.Finish(key, new DaskCancelledException(key, "cancelled by this client"));

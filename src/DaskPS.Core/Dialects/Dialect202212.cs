@@ -8,11 +8,16 @@ namespace DaskPS.Dialects
     /// <summary>
     /// dask.distributed 2022.12 to 2023.3: <c>update-graph</c> with opaque task payloads the scheduler passes through
     /// untouched. Only the fields the scheduler's handler accepts: any other field kills the client's stream. From
-    /// 2023.1.1 compute-task carries a run_id, which the reports echo (as for every later release).
+    /// 2023.1.1 compute-task carries a run_id, which the reports echo (as for every later release); from 2023.3.1 a
+    /// client cancels over its stream.
     /// </summary>
     internal sealed class Dialect202212 : SchedulerDialect
     {
+        private static readonly DaskRelease CancelKeysOnStream = DaskRelease.Parse("2023.3.1");
+
         public Dialect202212(DaskRelease release) : base(release) { }
+
+        public override bool CancelsOnStream => Release >= CancelKeysOnStream;
 
         public override string Name => "2022.12";
 

@@ -68,10 +68,18 @@ namespace DaskPS.Dialects
         /// <summary>Whether get_data takes max_connections: false, by which a client forbids a "busy" answer.</summary>
         public virtual bool ClientsCanForbidBusy => true;
 
-        /// <summary>The arguments of the scheduler's cancel call.</summary>
+        /// <summary>Whether a client cancels over its stream (cancel-keys, from 2023.3.1) rather than by a call (cancel).</summary>
+        public virtual bool CancelsOnStream => true;
+
+        /// <summary>The fields of a cancel, as the call's arguments or the stream message's (whose client is the stream's).</summary>
         public (string, object?)[] CancelArguments(object?[] keys, string clientId, bool force)
         {
-            var arguments = new List<(string, object?)> { ("keys", keys), ("client", clientId), ("force", force) };
+            var arguments = new List<(string, object?)> { ("keys", keys), ("force", force) };
+            if (!CancelsOnStream)
+            {
+                arguments.Add(("client", clientId));
+            }
+
             if (CancelTakesReason)
             {
                 arguments.Add(("reason", null));
@@ -79,6 +87,18 @@ namespace DaskPS.Dialects
             }
 
             return arguments.ToArray();
+        }
+
+        /// <summary>The cancel-keys stream message, for releases that cancel over the stream.</summary>
+        public MsgMap CancelMessage(object?[] keys, string clientId, bool force)
+        {
+            var message = new MsgMap(5).With("op", "cancel-keys");
+            foreach ((string name, object? value) in CancelArguments(keys, clientId, force))
+            {
+                message[name] = value;
+            }
+
+            return message;
         }
 
         /// <summary>The register-worker message, mirroring the scheduler's <paramref name="versions"/> so Python clients see no mismatch.</summary>

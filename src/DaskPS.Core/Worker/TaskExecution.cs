@@ -266,7 +266,8 @@ namespace DaskPS.Worker
                 object?[] args = (object?[])TaskSpec.Substitute(spec.Args.ToArray(), _table.Data.Argument)!;
                 var kwargs = spec.Kwargs is null ? null : (MsgMap?)TaskSpec.Substitute(spec.Kwargs, _table.Data.Argument);
                 var run = new WorkerTaskRun(this, _worker, task, stop, start);
-                object? result = await UntilGivenUp(runtime.RunAsync(spec.Function, args, kwargs, run), giveUp).ConfigureAwait(false);
+                // On its own thread: a runtime that blocks before it returns a task (a synchronous .NET method) can still be given up.
+                object? result = await UntilGivenUp(Task.Run(() => runtime.RunAsync(spec.Function, args, kwargs, run)), giveUp).ConfigureAwait(false);
                 typeName = (result is TaskOutput output ? output.Output : result)?.GetType().Name ?? "NoneType";
                 try
                 {

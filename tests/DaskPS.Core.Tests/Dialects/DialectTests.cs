@@ -89,9 +89,26 @@ namespace DaskPS.Core.Tests.Dialects
         [InlineData("2026.7.1", true)]
         public void CancelSendsReasonAndMessageFromTheReleaseThatRequiresThem(string version, bool expected)
         {
-            string[] names = Dialect(version).CancelArguments(new object?[] { "k" }, "client", force: false).Select(a => a.Item1).ToArray();
+            MsgMap message = Dialect(version).CancelMessage(new object?[] { "k" }, "client", force: false);
 
-            Assert.Equal(expected, names.Contains("reason") && names.Contains("msg"));
+            Assert.Equal(expected, message.ContainsKey("reason") && message.ContainsKey("msg"));
+        }
+
+        [Theory]
+        [InlineData("2022.12.1", false)]
+        [InlineData("2023.3.0", false)]
+        [InlineData("2023.3.1", true)]
+        [InlineData("2024.12.1", true)]
+        [InlineData("2026.7.1", true)]
+        public void CancelIsACallUntilTheReleaseThatMovedItOntoTheClientStream(string version, bool onStream)
+        {
+            SchedulerDialect dialect = Dialect(version);
+            string[] fields = dialect.CancelArguments(new object?[] { "k" }, "client-1", force: true).Select(a => a.Item1).ToArray();
+
+            Assert.Equal(onStream, dialect.CancelsOnStream);
+            // The stream names its client itself; the call must.
+            Assert.Equal(!onStream, fields.Contains("client"));
+            Assert.Equal("cancel-keys", dialect.CancelMessage(new object?[] { "k" }, "client-1", force: true).Get("op"));
         }
 
         [Theory]

@@ -1,6 +1,10 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
+using System.Threading.Tasks;
+using DaskPS.Client;
+using DaskPS.Tasks;
 
 namespace DaskPS.Core.Tests.Worker
 {
@@ -10,6 +14,39 @@ namespace DaskPS.Core.Tests.Worker
         private static readonly ConcurrentDictionary<string, int> Calls = new ConcurrentDictionary<string, int>();
 
         public static long Add(long a, long b) => a + b;
+
+        /// <summary>fib(n) by tasks that submit the two smaller ones and wait for them with their slot given up.</summary>
+        public static async Task<long> Fibonacci(long n, TaskRun run)
+        {
+            if (n < 2)
+            {
+                return n;
+            }
+
+            DaskClient client = await run.GetClientAsync(run.Stopping);
+            DaskNode[] parts = { Call(nameof(Fibonacci), n - 1), Call(nameof(Fibonacci), n - 2) };
+            client.Submit(parts);
+            IReadOnlyList<object?> values = await run.WaitOutsideSlotAsync(() => client.GatherAsync(parts, run.Stopping));
+            return (long)values[0]! + (long)values[1]!;
+        }
+
+        /// <summary>Marks that it started, then waits until its run is stopped.</summary>
+        public static async Task<long> UntilStopped(string tag, TaskRun run)
+        {
+            Calls.AddOrUpdate(tag, 1, (_, n) => n + 1);
+            await Task.Delay(Timeout.Infinite, run.Stopping);
+            return 0;
+        }
+
+        /// <summary>Marks that it started, then blocks its thread, deaf to its stop (as native code is).</summary>
+        public static long IgnoringStop(string tag, long milliseconds)
+        {
+            Calls.AddOrUpdate(tag, 1, (_, n) => n + 1);
+            Thread.Sleep(TimeSpan.FromMilliseconds(milliseconds));
+            return milliseconds;
+        }
+
+        private static DaskNode Call(string method, params object?[] args) => DaskNode.Call(typeof(TestFunctions).FullName!, method, args);
 
         public static long Sum(long[] values)
         {
