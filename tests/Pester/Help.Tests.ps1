@@ -66,7 +66,27 @@ BeforeDiscovery {
                 $cancelled | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'DaskTaskCancelled*' }
                 $cancelled | Should -HaveCount 3
             } }
+        'Stop-DaskTask 3'         = @{ Check = {
+                $stuck.State | Should -Be 'Cancelled'
+                # Given up: no worker runs it any more.
+                $runnerSession.Client.StopAsync([DaskPS.Client.DaskNode[]] @($stuck), $false, $false, [timespan]::Zero).GetAwaiter().GetResult() | Should -BeNullOrEmpty
+            } }
+        'Get-DaskResult 3'        = @{ Check = { $Output | Should -Be 'slept 1 s', 'slept 2 s', 'slept 3 s' } }
+        'Get-DaskTask 1'          = @{ Check = {
+                $Output.Key | Should -Be $nodes.Key
+                $Output.State | ForEach-Object { $_ | Should -BeIn 'Pending', 'Processing' }
+            } }
+        'Get-DaskTask 2'          = @{ Check = {
+                $Output | Should -Be 2
+                $failures.TargetObject.Key | Should -Be $jobs[2].Key, $jobs[5].Key
+            } }
+        'Wait-DaskTask 1'         = @{ Check = { $Output | Should -Be 1, 2, 3, 4 } }
+        'Wait-DaskTask 2'         = @{ Check = {
+                $Output | Should -Be 'answer from fast'
+                $mirrors[0].State | Should -Be 'Cancelled'
+            } }
         'Submit-DaskTask 1'       = @{ Check = { $Output | Should -Be 4 } }
+        'Submit-DaskTask 3'       = @{ Check = { $Output | Should -Be 136 } }
         'Submit-DaskTask 2'       = @{ Check = { $Output | Should -Be $true, $false } }
     }
     $cannotRunHere = @{
@@ -130,7 +150,7 @@ Describe 'Get-Help' {
 
     It 'shows the about_DaskPS topic' {
         $topic = Get-Help about_DaskPS | Out-String
-        foreach ($concept in 'Connect-DaskScheduler', 'DaskNode', 'CliXml', 'Start-DaskWorker', '-Local', '2022.12', '2026.7.1', 'DeathTimeoutSeconds') {
+        foreach ($concept in 'Connect-DaskScheduler', 'DaskNode', 'CliXml', 'Start-DaskWorker', '-Local', '2022.12', '2026.7.1', 'DeathTimeoutSeconds', 'secede', 'Get-DaskTask') {
             $topic | Should -Match ([regex]::Escape($concept))
         }
     }
