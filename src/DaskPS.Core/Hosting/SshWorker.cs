@@ -15,9 +15,10 @@ namespace DaskPS.Hosting
     public sealed class SshWorkerOptions
     {
         // A host is a name or an IP literal (IPv6 with an optional zone); nothing that ssh could read as an option.
-        private static readonly Regex HostPattern = new Regex(@"^[A-Za-z0-9_](?:[A-Za-z0-9._-]*)$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]+)?$", RegexOptions.CultureInvariant);
+        // (\z, not $, which would let a final newline through.)
+        private static readonly Regex HostPattern = new Regex(@"^(?:[A-Za-z0-9_][A-Za-z0-9._-]*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]+)?)\z", RegexOptions.CultureInvariant);
 
-        private static readonly Regex UserPattern = new Regex(@"^[A-Za-z0-9_.][A-Za-z0-9_.@\\$-]*$", RegexOptions.CultureInvariant);
+        private static readonly Regex UserPattern = new Regex(@"^[A-Za-z0-9_.][A-Za-z0-9_.@\\$-]*\z", RegexOptions.CultureInvariant);
 
         private string? _userName;
 
