@@ -166,6 +166,13 @@ Describe 'Start-DaskWorker -HostName' {
         }
     }
 
+    It 'starts nothing with -WhatIf' {
+        $before = @(Get-Job).Count
+        Start-DaskWorker $scheduler.Address -HostName $network.AddressOf('a') -Name 'whatif' @ssh -WhatIf | Should -BeNullOrEmpty
+        @(Get-Job).Count | Should -Be $before
+        @($sshHosts.ProcessesLeftAsync('a').GetAwaiter().GetResult()).Count | Should -Be 0
+    }
+
     It 'refuses -Certificate, which cannot go to another host' {
         $key = [System.Security.Cryptography.ECDsa]::Create()
         $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=worker', $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)

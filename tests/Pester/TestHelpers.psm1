@@ -76,8 +76,9 @@ function Get-UnusedTcpPort {
     reach the engine). The returned process is the engine itself, so tests can signal and wait on it.
 #>
 function Start-PowerShellProcess {
-    # -Environment: variables to set for it; a $null value removes one.
-    param([string[]] $ArgumentList, [hashtable] $Environment = @{})
+    # -Environment: variables to set for it; a $null value removes one. -RedirectInput: its standard input is a pipe
+    # from here (otherwise it shares this one's).
+    param([string[]] $ArgumentList, [hashtable] $Environment = @{}, [switch] $RedirectInput)
     $engine = @(Get-PowerShellEngine)
     $info = [System.Diagnostics.ProcessStartInfo]::new($engine[0])
     foreach ($argument in $engine | Select-Object -Skip 1) { $info.ArgumentList.Add($argument) }
@@ -87,6 +88,7 @@ function Start-PowerShellProcess {
     }
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
+    $info.RedirectStandardInput = $RedirectInput
     $info.UseShellExecute = $false
     [System.Diagnostics.Process]::Start($info)
 }
@@ -133,8 +135,10 @@ function Stop-PowerShellProcess {
     Starts a DaskPS worker in the foreground (Start-DaskWorker -Wait) in another PowerShell engine; returns its Process.
 #>
 function Start-ForegroundWorker {
-    param([string] $Scheduler, [string] $Name)
-    Start-PowerShellProcess '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$(Get-DaskPSManifest)'; Start-DaskWorker -Scheduler $Scheduler -Name $Name -Wait"
+    # -StopWhenInputEnds: passed on, with the worker's standard input a pipe from here.
+    param([string] $Scheduler, [string] $Name, [switch] $StopWhenInputEnds)
+    $command = "Import-Module '$(Get-DaskPSManifest)'; Start-DaskWorker -Scheduler $Scheduler -Name $Name -Wait -StopWhenInputEnds:`$$StopWhenInputEnds"
+    Start-PowerShellProcess '-NoProfile', '-NonInteractive', '-Command', $command -RedirectInput:$StopWhenInputEnds
 }
 
 <#
