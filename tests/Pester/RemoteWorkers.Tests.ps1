@@ -71,7 +71,8 @@ Describe 'Start-DaskWorker -HostName' {
             foreach ($hostName in 'a', 'b') {
                 Wait-Until { @($sshHosts.ProcessesLeftAsync($hostName).GetAwaiter().GetResult()).Count -eq 0 } -Because "no process to remain on host $hostName"
             }
-            @($jobs[1] | Receive-Job) -match "Worker 'remote-2' stopped" | Should -HaveCount 1
+            $rest = @($jobs[1] | Receive-Job 2>&1)
+            $rest -match "Worker 'remote-2' stopped" | Should -HaveCount 1 -Because "its log ends with it: $($rest -join ' | ')"
         }
         finally {
             $jobs | Remove-Job -Force

@@ -263,7 +263,9 @@ namespace DaskPS.Cmdlets.Commands
         private IEnumerable<string> RemoteCommand(string? name)
         {
             var script = new StringBuilder();
-            script.Append("if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }\n");
+            // Plain lines only: no colours, and no progress records (with its output redirected, PowerShell writes them
+            // to standard error as CLIXML).
+            script.Append("if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }\n$ProgressPreference = 'SilentlyContinue'\n");
             script.Append("Import-Module -Name ").Append(Literal(RemoteModulePath ?? "DaskPS")).Append(" -ErrorAction Stop\n");
             script.Append("Start-DaskWorker -Scheduler ").Append(Literal(Scheduler));
             script.Append(" -ThrottleLimit ").Append(ThrottleLimit.ToString(CultureInfo.InvariantCulture));
