@@ -167,6 +167,31 @@ Describe 'Start-DaskWorker -HostName' {
         }
     }
 
+    It 'passes the TLS files on: the remote worker listens on tls:// and serves results over TLS' {
+        # One certificate for this machine and the host, as a cluster's nodes may share one; the files are where the
+        # host finds them too (the hosts share this file system).
+        $folder = Join-Path ([IO.Path]::GetTempPath()) "daskps-ssh-tls-$([guid]::NewGuid().ToString('N'))"
+        $null = New-Item -ItemType Directory -Path $folder
+        $certificates = [DaskPS.Testing.TestCertificates]::new()
+        try {
+            $addresses = [System.Net.IPAddress[]]@($network.LocalAddress, $network.AddressOf('a'))
+            $files = $certificates.WritePem($certificates.IssuePeer($addresses), $folder)
+            $tls = @{ CAFile = $files.CAFile; CertificateFile = $files.CertificateFile; KeyFile = $files.KeyFile }
+            $tlsScheduler = Start-DaskScheduler -HostName $network.LocalAddress @tls
+            $tlsSession = Connect-DaskScheduler $tlsScheduler.Address -NoDefault @tls
+            $job = Start-DaskWorker $tlsScheduler.Address -HostName $network.AddressOf('a') -Name 'secure' -RequireEncryption @tls @ssh
+            $job.Address | Should -Match "^tls://$([regex]::Escape($network.AddressOf('a'))):\d+$"
+            Wait-Until { Get-DaskWorker -Name 'secure' -Client $tlsSession } -Because 'the worker to register over TLS'
+            Submit-DaskTask $hostAddresses -ArgumentList tls -Client $tlsSession | Get-DaskResult -Client $tlsSession | Should -Contain $network.AddressOf('a')
+        }
+        finally {
+            if ($tlsSession) { Stop-DaskClient -Client $tlsSession -Confirm:$false }
+            $job, $tlsScheduler | Where-Object { $_ } | Remove-Job -Force
+            $certificates.Dispose()
+            Remove-Item $folder -Recurse -Force
+        }
+    }
+
     It 'starts nothing with -WhatIf' {
         $before = @(Get-Job).Count
         Start-DaskWorker $scheduler.Address -HostName $network.AddressOf('a') -Name 'whatif' @ssh -WhatIf | Should -BeNullOrEmpty
