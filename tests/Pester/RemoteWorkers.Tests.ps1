@@ -154,6 +154,12 @@ Describe 'Start-DaskWorker -HostName' {
         '/tmp/daskps-injected' | Should -Not -Exist
     }
 
+    It 'refuses an ssh setting that is not Name=value' {
+        { Start-DaskWorker $scheduler.Address -HostName $network.AddressOf('a') -SshOption '-oProxyCommand=touch /tmp/daskps-injected' } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,DaskPS.Cmdlets.Commands.StartDaskWorkerCommand'
+        '/tmp/daskps-injected' | Should -Not -Exist
+    }
+
     It 'passes names and settings with quotes and spaces through unchanged' {
         $name = "it's `"quoted`" `$(whoami); `$env:HOME"
         $job = Start-DaskWorker $scheduler.Address -HostName $network.AddressOf('a') -Name $name -Resources @{ "G'PU" = 1.5 } @ssh

@@ -109,7 +109,7 @@ namespace DaskPS.Cmdlets.Commands
 
         /// <summary>More ssh settings as ssh's -o takes them, e.g. 'ProxyJump=gateway'.</summary>
         [Parameter(ParameterSetName = SshSet)]
-        [ValidatePattern(@"^[A-Za-z][A-Za-z0-9]*=")]
+        [ValidatePattern(@"^[A-Za-z][A-Za-z0-9]*=[^\x00-\x1f]*\z")]
         public string[]? SshOption { get; set; }
 
         /// <summary>The command that runs PowerShell on the hosts: a program and its first arguments.</summary>
@@ -227,6 +227,13 @@ namespace DaskPS.Cmdlets.Commands
                 {
                     start.GetAwaiter().GetResult();
                     WriteVerbose($"DaskPS worker {job.WorkerName} at {job.Address} on {job.HostName} registered with {Scheduler}.");
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C: the starts still under way give up (they share the token); the workers already up stop again.
+                    Task.WhenAll(started.Select(s => s.Start)).ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+                    started.ForEach(s => s.Job.StopJob());
+                    throw;
                 }
                 catch (Exception e) when (e is DaskException || e is ArgumentException)
                 {

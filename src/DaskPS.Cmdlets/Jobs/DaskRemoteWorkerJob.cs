@@ -49,7 +49,7 @@ namespace DaskPS.Cmdlets.Jobs
             {
                 _worker = await SshWorker.StartAsync(options, cancellationToken).ConfigureAwait(false);
             }
-            catch (DaskException e)
+            catch (Exception e) when (e is DaskException || e is ArgumentException)
             {
                 Ended(e);
                 throw;
