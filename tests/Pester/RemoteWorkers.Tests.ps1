@@ -5,7 +5,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-DaskPSUnderTest
-    $script:sshHosts = Start-TestSshHosts -WithSsh a, b -WithoutSsh c
+    $script:sshHosts = Start-TestSshHosts -WithSsh a, b, c2 -WithoutSsh c
     $script:network = $sshHosts.Network
     $script:scheduler = Start-DaskScheduler -HostName $network.LocalAddress
     $script:session = Connect-DaskScheduler -Address $scheduler.Address
@@ -105,6 +105,24 @@ Describe 'Start-DaskWorker -HostName' {
             Wait-Until { $job.State -eq 'Failed' } -Because 'the job to fail'
             $job | Receive-Job -ErrorAction SilentlyContinue -ErrorVariable failure
             ($failure | Where-Object FullyQualifiedErrorId -EQ 'DaskJobFailed').Exception.Message | Should -BeLike "*$($network.AddressOf('b'))*"
+        }
+        finally {
+            $job | Remove-Job -Force
+        }
+    }
+
+    It 'fails the job, naming the host, when the connection to it breaks' {
+        # Keep-alives every second: ssh gives up after two unanswered ones.
+        $parameters = $ssh.Clone()
+        $parameters.SshOption = @($ssh.SshOption) + 'ServerAliveInterval=1', 'ServerAliveCountMax=2'
+        $job = Start-DaskWorker $scheduler.Address -HostName $network.AddressOf('c2') -Name 'cut' @parameters
+        try {
+            Wait-Until { Get-DaskWorker -Name 'cut' } -Because 'the worker to register'
+            $network.CutAsync('c2').GetAwaiter().GetResult()
+            Wait-Until { $job.State -eq 'Failed' } -Timeout '00:00:30' -Because 'ssh to notice the dead link'
+            $job | Receive-Job -ErrorAction SilentlyContinue -ErrorVariable failure
+            ($failure | Where-Object FullyQualifiedErrorId -EQ 'DaskJobFailed').Exception.Message |
+                Should -BeLike "The ssh connection to '$($network.AddressOf('c2'))' broke (exit code 255).*"
         }
         finally {
             $job | Remove-Job -Force

@@ -257,6 +257,7 @@ namespace DaskPS.Hosting
                     string program = _options.RemoteCommand[0];
                     string reason = code switch
                     {
+                        255 when _registered.Task.IsCompleted => $"The ssh connection to '{HostName}' broke (exit code 255).",
                         255 => $"ssh could not connect or log in to '{HostName}' (exit code 255).",
                         127 => $"'{program}' was not found on '{HostName}' (exit code 127): install PowerShell there or name it with -RemotePowerShell.",
                         _ => $"The DaskPS worker on '{HostName}' exited with code {code}.",
