@@ -121,7 +121,9 @@ namespace DaskPS.Hosting
     /// output. ssh holds the remote worker's standard input, and the worker stops when that input ends: closing it
     /// (<see cref="StopAsync"/>), ssh being killed or dying with this process, and a broken connection all end the
     /// remote worker properly (it tells the scheduler it is leaving), where a closed session alone would leave a process
-    /// without a terminal running.
+    /// without a terminal running. Plain ssh rather than PowerShell's SSH remoting: it needs no PowerShell subsystem in
+    /// the hosts' sshd configuration, runs from Windows PowerShell 5.1 too, uses the user's ssh configuration and keys
+    /// as they are, and ties each worker to one process whose end, however it comes, ends the worker.
     /// </summary>
     public sealed class SshWorker : ChildProcess
     {
