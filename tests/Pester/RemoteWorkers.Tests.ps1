@@ -62,6 +62,8 @@ Describe 'Start-DaskWorker -HostName' {
             $log = @($jobs[0] | Receive-Job -Keep)
             $log -match "Worker 'remote-1' at tcp://$([regex]::Escape($a)):\d+ registered with $([regex]::Escape($scheduler.Address))" | Should -HaveCount 1
             $jobs[0].HasMoreData | Should -BeTrue
+            # The test command says which scheduler release it runs against.
+            if ($env:DASKPS_DASK_VERSION) { $log -match "dask\.distributed $([regex]::Escape($env:DASKPS_DASK_VERSION))" | Should -HaveCount 1 }
 
             foreach ($hostName in 'a', 'b') { @($sshHosts.ProcessesLeftAsync($hostName).GetAwaiter().GetResult()) | Should -Not -BeNullOrEmpty }
             $jobs | Stop-Job
