@@ -66,7 +66,7 @@ namespace DaskPS.Worker
             RegisterHandlers();
         }
 
-        /// <summary>Finds the line a worker logs once it has registered, in a foreground worker's output (<see cref="Hosting.SshWorker"/> reads it).</summary>
+        /// <summary>Finds the line a worker logs once it has registered (in RegisterAsync), in a foreground worker's output (<see cref="Hosting.SshWorker"/> reads it).</summary>
         internal static readonly Regex RegisteredLine = new Regex(@"Worker '(?<name>.*)' at (?<address>\S+) registered with ", RegexOptions.CultureInvariant);
 
         public string Name { get; }
@@ -163,14 +163,13 @@ namespace DaskPS.Worker
             TimeSpan heartbeatInterval = Registration.CheckWorkerAccepted(reply, _options.SchedulerAddress, Name, TimeSpan.FromSeconds(1));
             Status = "running";
             link.Start(link.Dialect.DecodeWorkerMessage, OnMessage, OnLost, HeartbeatAsync, heartbeatInterval);
-            _log.Info(RegisteredMessage(Name, Address, $"{_options.SchedulerAddress} (dask.distributed {link.Dialect.Release}, task slots: {Slots})"));
+            // RegisteredLine finds this line.
+            _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {link.Dialect.Release}, task slots: {Slots})");
             if (link.Dialect.Warning is string warning)
             {
                 _log.Warning(warning);
             }
         }
-
-        private static string RegisteredMessage(string name, string address, string scheduler) => $"Worker '{name}' at {address} registered with {scheduler}";
 
         /// <summary>After the stream broke: forget everything, then register again until the death timeout passes.</summary>
         private async Task ReconnectAsync(Exception failure)

@@ -36,11 +36,10 @@ namespace DaskPS.Worker
 
         internal async Task<string> ResolveContactAddressAsync(string listening, CancellationToken cancellationToken)
         {
-            DaskAddress listened = DaskAddress.Parse(listening);
             if (ContactAddress is not null)
             {
                 DaskAddress contact = DaskAddress.ParseListen(ContactAddress);
-                return (contact.Port == 0 ? contact.WithPort(listened.Port) : contact).ToString();
+                return (contact.Port == 0 ? contact.WithPort(DaskAddress.Parse(listening).Port) : contact).ToString();
             }
 
             DaskAddress requested = DaskAddress.ParseListen(ResolvedListenAddress);
@@ -51,6 +50,7 @@ namespace DaskPS.Worker
             }
 
             IPEndPoint route = (await scheduler.ResolveAsync(cancellationToken).ConfigureAwait(false)).ToEndPoint();
+            DaskAddress listened = DaskAddress.Parse(listening);
             return TcpTransport.Format(new IPEndPoint(TcpTransport.LocalAddressToward(route), listened.Port), listened.Scheme);
         }
 
