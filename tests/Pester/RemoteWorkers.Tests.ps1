@@ -5,7 +5,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-DaskPSUnderTest
-    $script:sshHosts = Start-TestSshHosts -WithSsh a, b, c2 -WithoutSsh c
+    $script:sshHosts = Start-TestSshHosts -WithSsh a, b, cut -WithoutSsh nossh
     $script:network = $sshHosts.Network
     $script:scheduler = Start-DaskScheduler -HostName $network.LocalAddress
     $script:session = Connect-DaskScheduler -Address $scheduler.Address
@@ -117,14 +117,14 @@ Describe 'Start-DaskWorker -HostName' {
         # Keep-alives every second: ssh gives up after two unanswered ones.
         $parameters = $ssh.Clone()
         $parameters.SshOption = @($ssh.SshOption) + 'ServerAliveInterval=1', 'ServerAliveCountMax=2'
-        $job = Start-DaskWorker $scheduler.Address -HostName $network.AddressOf('c2') -Name 'cut' @parameters
+        $job = Start-DaskWorker $scheduler.Address -HostName $network.AddressOf('cut') -Name 'cut' @parameters
         try {
             Wait-Until { Get-DaskWorker -Name 'cut' } -Because 'the worker to register'
-            $network.CutAsync('c2').GetAwaiter().GetResult()
+            $network.CutAsync('cut').GetAwaiter().GetResult()
             Wait-Until { $job.State -eq 'Failed' } -Timeout '00:00:30' -Because 'ssh to notice the dead link'
             $job | Receive-Job -ErrorAction SilentlyContinue -ErrorVariable failure
             ($failure | Where-Object FullyQualifiedErrorId -EQ 'DaskJobFailed').Exception.Message |
-                Should -BeLike "The ssh connection to '$($network.AddressOf('c2'))' broke (exit code 255).*"
+                Should -BeLike "The ssh connection to '$($network.AddressOf('cut'))' broke (exit code 255).*"
         }
         finally {
             $job | Remove-Job -Force
@@ -132,7 +132,7 @@ Describe 'Start-DaskWorker -HostName' {
     }
 
     It 'writes an error naming the host and a Failed job when ssh cannot connect' {
-        $unreachable = $network.AddressOf('c')
+        $unreachable = $network.AddressOf('nossh')
         $job = Start-DaskWorker $scheduler.Address -HostName $unreachable @ssh -ErrorAction SilentlyContinue -ErrorVariable failure
         try {
             $failure | Should -HaveCount 1
