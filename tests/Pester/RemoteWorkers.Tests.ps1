@@ -222,7 +222,7 @@ Describe 'Start-DaskWorker -HostName' {
         $before = @(Get-Job).Count
         Start-DaskWorker $scheduler.Address -HostName $network.AddressOf('a') -Name 'whatif' @ssh -WhatIf | Should -BeNullOrEmpty
         @(Get-Job).Count | Should -Be $before
-        @($sshHosts.ProcessesLeftAsync('a').GetAwaiter().GetResult()).Count | Should -Be 0
+        Get-ChildProcess | Where-Object ProcessName -EQ 'ssh' | Should -BeNullOrEmpty
     }
 
     It 'refuses -Certificate, which cannot go to another host' {
