@@ -6,6 +6,10 @@ need=()
 [ -x /usr/bin/dask-scheduler ] || need+=(python3-distributed)
 /usr/bin/python3 -c 'import msgpack' 2>/dev/null || need+=(python3-msgpack)
 /usr/bin/python3 -c 'import lz4.block' 2>/dev/null || need+=(python3-lz4)
+# The multi-host tests: network namespaces (ip), and sshd in them for Start-DaskWorker -HostName (ssh, ssh-keygen).
+[ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || need+=(iproute2)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || need+=(openssh-client)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -14,6 +18,13 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Debian's policy-rc.d hook keeps the package from starting its own sshd on port 22 where there is an init system
+  # (the tests start theirs in namespaces); a policy already in place is left as it is.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 

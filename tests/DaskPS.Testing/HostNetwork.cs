@@ -71,6 +71,14 @@ namespace DaskPS.Testing
         public ChildProcess Start(string host, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
             ChildProcess.Start(_ip, new[] { "netns", "exec", NamespaceOf(host), fileName }.Concat(arguments), environment);
 
+        /// <summary>The ids of every process running in a host's namespace.</summary>
+        public async Task<int[]> ProcessesAsync(string host)
+        {
+            await using ChildProcess ip = ChildProcess.Start(_ip, new[] { "netns", "pids", NamespaceOf(host) });
+            string output = await ip.CompleteAsync(CommandTimeout).ConfigureAwait(false);
+            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+        }
+
         /// <summary>Takes a host off the network, as a pulled cable: its link on the bridge goes down and nothing passes.</summary>
         public Task CutAsync(string host) => RunAsync("-n", Hub, "link", "set", "dev", host, "down");
 

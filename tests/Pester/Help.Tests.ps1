@@ -94,6 +94,8 @@ BeforeDiscovery {
         'Start-DaskScheduler 2'   = 'it listens on every interface with the dask of a virtual environment this machine does not have'
         'Start-DaskWorker 2'      = 'it runs a worker in the foreground until it is stopped, for a scheduler on another host'
         'Start-DaskWorker 3'      = 'it needs a TLS scheduler on another host; Start-DaskScheduler 3 runs a worker over TLS here'
+        'Start-DaskWorker 4'      = 'it logs in to other hosts over ssh; tests/Pester/RemoteWorkers.Tests.ps1 starts, uses and stops workers on namespace hosts with their own sshd the same way'
+        'Start-DaskWorker 5'      = 'it needs a host behind a jump host with PowerShell, DaskPS and TLS files installed; tests/Pester/RemoteWorkers.Tests.ps1 covers -Port, -SshOption, -RemotePowerShell and -RemoteModulePath'
     }
 
     $examples = foreach ($command in Get-Command -Module DaskPS) {
@@ -124,7 +126,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Get-Job | Where-Object PSJobTypeName -In 'DaskWorkerJob', 'DaskSchedulerJob' | Remove-Job -Force
+    Get-Job | Where-Object PSJobTypeName -In 'DaskWorkerJob', 'DaskRemoteWorkerJob', 'DaskSchedulerJob' | Remove-Job -Force
     Remove-Item $certificateFolder -Recurse -Force -ErrorAction Ignore
 }
 
@@ -150,7 +152,7 @@ Describe 'Get-Help' {
 
     It 'shows the about_DaskPS topic' {
         $topic = Get-Help about_DaskPS | Out-String
-        foreach ($concept in 'Connect-DaskScheduler', 'DaskNode', 'CliXml', 'Start-DaskWorker', '-Local', '2022.12', '2026.7.1', 'DeathTimeoutSeconds', 'secede', 'Get-DaskTask') {
+        foreach ($concept in 'Connect-DaskScheduler', 'DaskNode', 'CliXml', 'Start-DaskWorker', '-Local', '2022.12', '2026.7.1', 'DeathTimeoutSeconds', 'secede', 'Get-DaskTask', '-HostName') {
             $topic | Should -Match ([regex]::Escape($concept))
         }
     }

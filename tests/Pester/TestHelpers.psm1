@@ -40,7 +40,7 @@ function Start-TestCluster {
 function Stop-TestCluster {
     param($Cluster)
     if ($Cluster -and $Cluster.Session -and $Cluster.Session.IsConnected) { Stop-DaskClient -Client $Cluster.Session -Confirm:$false }
-    Get-Job | Where-Object PSJobTypeName -In 'DaskWorkerJob', 'DaskSchedulerJob' | Remove-Job -Force
+    Get-Job | Where-Object PSJobTypeName -In 'DaskWorkerJob', 'DaskRemoteWorkerJob', 'DaskSchedulerJob' | Remove-Job -Force
 }
 
 <#
@@ -76,19 +76,47 @@ function Get-UnusedTcpPort {
     reach the engine). The returned process is the engine itself, so tests can signal and wait on it.
 #>
 function Start-PowerShellProcess {
-    # -Environment: variables to set for it; a $null value removes one.
-    param([string[]] $ArgumentList, [hashtable] $Environment = @{})
-    $engine = if ($PSVersionTable.PSEdition -eq 'Desktop') { (Get-Process -Id $PID).Path } else { [Environment]::ProcessPath }
-    $info = [System.Diagnostics.ProcessStartInfo]::new($engine)
-    if ([IO.Path]::GetFileNameWithoutExtension($engine) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+    # -Environment: variables to set for it; a $null value removes one. -RedirectInput: its standard input is a pipe
+    # from here (otherwise it shares this one's).
+    param([string[]] $ArgumentList, [hashtable] $Environment = @{}, [switch] $RedirectInput)
+    $engine = @(Get-PowerShellEngine)
+    $info = [System.Diagnostics.ProcessStartInfo]::new($engine[0])
+    foreach ($argument in $engine | Select-Object -Skip 1) { $info.ArgumentList.Add($argument) }
     foreach ($argument in $ArgumentList) { $info.ArgumentList.Add($argument) }
     foreach ($name in $Environment.Keys) {
         if ($null -eq $Environment[$name]) { $null = $info.Environment.Remove($name) } else { $info.Environment[$name] = $Environment[$name] }
     }
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
+    $info.RedirectStandardInput = $RedirectInput
     $info.UseShellExecute = $false
     [System.Diagnostics.Process]::Start($info)
+}
+
+<#
+.SYNOPSIS
+    The command that starts the PowerShell engine running this session: its program, then the arguments it needs
+    first (the dotnet host takes $PSHOME/pwsh.dll). See Start-PowerShellProcess.
+#>
+function Get-PowerShellEngine {
+    $engine = if ($PSVersionTable.PSEdition -eq 'Desktop') { (Get-Process -Id $PID).Path } else { [Environment]::ProcessPath }
+    if ([IO.Path]::GetFileNameWithoutExtension($engine) -eq 'dotnet') { $engine, (Join-Path $PSHOME 'pwsh.dll') } else { $engine }
+}
+
+<#
+.SYNOPSIS
+    Hosts in network namespaces that take ssh logins (DaskPS.Testing's SshHosts): sshd on each of -WithSsh, nothing
+    on -WithoutSsh. Needs root, iproute2 and openssh-server; fails saying which is missing. Dispose it (Stop-TestSshHosts).
+#>
+function Start-TestSshHosts {
+    param([string[]] $WithSsh, [string[]] $WithoutSsh = @())
+    Add-Type -Path (Join-Path $script:RepoRoot 'tests/DaskPS.Testing/bin/Release/net10.0/DaskPS.Testing.dll')
+    [DaskPS.Testing.SshHosts]::StartAsync($WithSsh, $WithoutSsh).GetAwaiter().GetResult()
+}
+
+function Stop-TestSshHosts {
+    param($SshHosts)
+    if ($SshHosts) { $SshHosts.DisposeAsync().AsTask().GetAwaiter().GetResult() }
 }
 
 <#
@@ -107,8 +135,10 @@ function Stop-PowerShellProcess {
     Starts a DaskPS worker in the foreground (Start-DaskWorker -Wait) in another PowerShell engine; returns its Process.
 #>
 function Start-ForegroundWorker {
-    param([string] $Scheduler, [string] $Name)
-    Start-PowerShellProcess '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$(Get-DaskPSManifest)'; Start-DaskWorker -Scheduler $Scheduler -Name $Name -Wait"
+    # -StopWhenInputEnds: passed on, with the worker's standard input a pipe from here.
+    param([string] $Scheduler, [string] $Name, [switch] $StopWhenInputEnds)
+    $command = "Import-Module '$(Get-DaskPSManifest)'; Start-DaskWorker -Scheduler $Scheduler -Name $Name -Wait -StopWhenInputEnds:`$$StopWhenInputEnds"
+    Start-PowerShellProcess '-NoProfile', '-NonInteractive', '-Command', $command -RedirectInput:$StopWhenInputEnds
 }
 
 <#
@@ -157,4 +187,4 @@ function New-TestCertificateFiles {
     $files
 }
 
-Export-ModuleMember -Function Start-PowerShellProcess, Stop-PowerShellProcess, Start-ForegroundWorker, Get-UnusedTcpPort, Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess, New-TestCertificateFiles
+Export-ModuleMember -Function Start-PowerShellProcess, Get-PowerShellEngine, Start-TestSshHosts, Stop-TestSshHosts, Stop-PowerShellProcess, Start-ForegroundWorker, Get-UnusedTcpPort, Get-DaskPSManifest, Import-DaskPSUnderTest, Wait-Until, Start-TestCluster, Stop-TestCluster, Get-ChildProcess, New-TestCertificateFiles

@@ -183,6 +183,29 @@ Describe 'Start-DaskWorker' {
         { Start-DaskWorker -Scheduler $scheduler.Address -Count 2 -Wait } | Should -Throw -ErrorId 'DaskWorkerWaitCount*'
     }
 
+    It 'refuses -StopWhenInputEnds without -Wait' {
+        { Start-DaskWorker -Scheduler $scheduler.Address -StopWhenInputEnds } | Should -Throw -ErrorId 'DaskWorkerInputEndNeedsWait*'
+    }
+
+    It 'with -Wait -StopWhenInputEnds, stops the worker properly when its standard input is closed' -Skip:$IsWindows {
+        $process = Start-ForegroundWorker -Scheduler $scheduler.Address -Name 'held' -StopWhenInputEnds
+        try {
+            Wait-Until { Get-DaskWorker -Name 'held' } -Because 'the foreground worker to register'
+            # Input that arrives is not an end; only closing it is.
+            $process.StandardInput.WriteLine('not the end')
+            $process.StandardInput.Flush()
+            $process.WaitForExit(1000) | Should -BeFalse
+            $process.StandardInput.Close()
+            $process.WaitForExit(20000) | Should -BeTrue
+            $process.ExitCode | Should -Be 0
+            $process.StandardOutput.ReadToEnd() | Should -Match "Worker 'held' stopped"
+            Wait-Until { -not (Get-DaskWorker -Name 'held') } -Because 'the worker to leave the scheduler'
+        }
+        finally {
+            Stop-PowerShellProcess $process
+        }
+    }
+
     It 'starts nothing with -WhatIf' {
         Start-DaskWorker -Scheduler $scheduler.Address -Name 'whatif' -WhatIf | Should -BeNullOrEmpty
         Get-Job -Name 'whatif' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

@@ -117,13 +117,16 @@ namespace DaskPS.Cmdlets.Jobs
 
         private bool IsFinished => JobStateInfo.State is JobState.Completed or JobState.Failed or JobState.Stopped;
 
-        private void Log(DaskLogLevel level, string message)
+        private void Log(DaskLogLevel level, string message) =>
+            Record(level, level == DaskLogLevel.Error ? message : $"{DateTime.Now:HH:mm:ss.fff} {message}");
+
+        /// <summary>Adds a log line to the stream of its level as it is (lines from another host carry their own time).</summary>
+        protected void Record(DaskLogLevel level, string line)
         {
-            string line = $"{DateTime.Now:HH:mm:ss.fff} {message}";
             switch (level)
             {
                 case DaskLogLevel.Error:
-                    Error.Add(new ErrorRecord(new DaskException(message), "DaskJobLog", ErrorCategory.NotSpecified, this));
+                    Error.Add(new ErrorRecord(new DaskException(line), "DaskJobLog", ErrorCategory.NotSpecified, this));
                     break;
                 case DaskLogLevel.Warning:
                     Warning.Add(new WarningRecord(line));

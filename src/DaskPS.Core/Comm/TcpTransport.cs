@@ -149,6 +149,27 @@ namespace DaskPS.Comm
             return Task.FromResult<DaskListener>(new TcpListenerImpl(socket, Scheme, address.Host, tls, options));
         }
 
+        /// <summary>A listening host that stands for every interface: none, 0.0.0.0 or [::].</summary>
+        internal static bool IsEveryInterface(string host) =>
+            host.Length == 0 || (IPAddress.TryParse(host, out IPAddress? ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)));
+
+        /// <summary>This host's address on the route to <paramref name="peer"/> (a UDP socket's connect picks the route and sends nothing).</summary>
+        internal static IPAddress LocalAddressToward(IPEndPoint peer)
+        {
+            using var probe = new Socket(peer.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                probe.Connect(peer);
+            }
+            catch (SocketException e)
+            {
+                throw new CommClosedException($"There is no route to {peer}: {e.SocketErrorCode}.", e);
+            }
+
+            IPAddress local = ((IPEndPoint)probe.LocalEndPoint!).Address;
+            return local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local;
+        }
+
         internal static string Format(EndPoint? endPoint, string scheme = "tcp")
         {
             if (endPoint is not IPEndPoint ip)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -24,12 +25,15 @@ namespace DaskPS.Hosting
 
         private readonly Process _process;
         private readonly StringBuilder _output = new StringBuilder();
+        private readonly bool _recordOutput;
         private bool _disposed;
         private Action<string>? _followers;
 
-        protected ChildProcess(Process process)
+        /// <summary><paramref name="recordOutput"/>: false for a long-lived process whose lines only <see cref="OnLine"/> sees, so memory stays flat.</summary>
+        protected ChildProcess(Process process, bool recordOutput = true)
         {
             _process = process;
+            _recordOutput = recordOutput;
             _process.Exited += (_, _) => Exited?.Invoke();
         }
 
@@ -56,8 +60,12 @@ namespace DaskPS.Hosting
             return wrapper!;
         }
 
-        /// <summary>Creates the process, wires output capture into the wrapper <paramref name="wrap"/> makes, and starts it.</summary>
-        protected static Process Launch<T>(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, string? stdin, out T? wrapper, Func<Process, T> wrap)
+        /// <summary>
+        /// Creates the process, wires output capture into the wrapper <paramref name="wrap"/> makes, and starts it.
+        /// <paramref name="stdin"/> is written to standard input, which is then closed; with <paramref name="holdInput"/>
+        /// standard input stays open until <see cref="CloseInput"/>.
+        /// </summary>
+        protected static Process Launch<T>(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, string? stdin, out T? wrapper, Func<Process, T> wrap, bool holdInput = false)
             where T : ChildProcess
         {
             var info = new ProcessStartInfo(fileName)
@@ -65,7 +73,7 @@ namespace DaskPS.Hosting
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
-                RedirectStandardInput = stdin is not null,
+                RedirectStandardInput = stdin is not null || holdInput,
             };
             // ArgumentList is not in netstandard2.0: quote as the runtime's parser expects.
             info.Arguments = string.Join(" ", System.Linq.Enumerable.Select(arguments, Quote));
@@ -80,8 +88,8 @@ namespace DaskPS.Hosting
 
             var process = new Process { StartInfo = info, EnableRaisingEvents = true };
             T created = wrap(process);
-            process.OutputDataReceived += (_, e) => created.Append(e.Data);
-            process.ErrorDataReceived += (_, e) => created.Append(e.Data);
+            process.OutputDataReceived += (_, e) => created.Append(e.Data, error: false);
+            process.ErrorDataReceived += (_, e) => created.Append(e.Data, error: true);
             try
             {
                 process.Start();
@@ -97,6 +105,10 @@ namespace DaskPS.Hosting
             if (stdin is not null)
             {
                 process.StandardInput.Write(stdin);
+            }
+
+            if (!holdInput && info.RedirectStandardInput)
+            {
                 process.StandardInput.Close();
             }
 
@@ -185,6 +197,19 @@ namespace DaskPS.Hosting
         }
 
         public int ExitCode => _process.ExitCode;
+
+        /// <summary>Closes standard input (held open by <see cref="Launch"/>'s holdInput), as the end of a stream of input.</summary>
+        protected void CloseInput()
+        {
+            try
+            {
+                _process.StandardInput.Close();
+            }
+            catch (Exception e) when (e is IOException || e is InvalidOperationException)
+            {
+                // The process is gone, or its input was closed already.
+            }
+        }
 
         /// <summary>Kills at once (SIGKILL), as a crash would.</summary>
         public void Kill()
@@ -305,18 +330,28 @@ namespace DaskPS.Hosting
             }
         }
 
-        protected void Append(string? line)
+        /// <summary>Sees each line as it arrives, after it was recorded; <paramref name="error"/>: it came on standard error.</summary>
+        protected virtual void OnLine(string line, bool error)
+        {
+        }
+
+        private void Append(string? line, bool error)
         {
             if (line is null)
             {
                 return;
             }
 
-            lock (_output)
+            if (_recordOutput)
             {
-                _output.AppendLine(line);
-                _followers?.Invoke(line);
+                lock (_output)
+                {
+                    _output.AppendLine(line);
+                    _followers?.Invoke(line);
+                }
             }
+
+            OnLine(line, error);
         }
     }
 }

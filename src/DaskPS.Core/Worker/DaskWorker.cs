@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Comm;
@@ -67,6 +68,9 @@ namespace DaskPS.Worker
             RegisterHandlers();
         }
 
+        /// <summary>Finds the line a worker logs once it has registered (in RegisterAsync), in a foreground worker's output (<see cref="Hosting.SshWorker"/> reads it).</summary>
+        internal static readonly Regex RegisteredLine = new Regex(@"Worker '(?<name>.*)' at (?<address>\S+) registered with ", RegexOptions.CultureInvariant);
+
         public string Name { get; }
 
         /// <summary>This worker's contact address, once started.</summary>
@@ -93,7 +97,7 @@ namespace DaskPS.Worker
             try
             {
                 string listening = await _server.ListenAsync(_options.ResolvedListenAddress, cancellationToken).ConfigureAwait(false);
-                Address = _options.ResolvedContactAddress(listening);
+                Address = await _options.ResolveContactAddressAsync(listening, cancellationToken).ConfigureAwait(false);
                 await RegisterAsync(cancellationToken).ConfigureAwait(false);
             }
             catch
@@ -197,6 +201,7 @@ namespace DaskPS.Worker
             TimeSpan heartbeatInterval = Registration.CheckWorkerAccepted(reply, _options.SchedulerAddress, Name, TimeSpan.FromSeconds(1));
             Status = "running";
             link.Start(link.Dialect.DecodeWorkerMessage, OnMessage, OnLost, HeartbeatAsync, heartbeatInterval);
+            // RegisteredLine finds this line.
             _log.Info($"Worker '{Name}' at {Address} registered with {_options.SchedulerAddress} (dask.distributed {link.Dialect.Release}, task slots: {Slots})");
             if (link.Dialect.Warning is string warning)
             {

@@ -1,5 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
 using DaskPS.Comm;
 using DaskPS.Diagnostics;
 using DaskPS.Tasks;
@@ -25,20 +28,30 @@ namespace DaskPS.Worker
 
         /// <summary>
         /// What this worker tells the scheduler and its peers to connect to, as dask's --contact-address: e.g. a routable
-        /// address when it listens on every interface or behind a port forward. When null, the address it listens on; a
-        /// port of 0 (or none) stands for the port it listens on.
+        /// address when it listens on every interface or behind a port forward. When null, the address it listens on, or
+        /// when it listens on every interface, this host's address on the route to the scheduler (as a dask worker picks
+        /// its host). A port of 0 (or none) stands for the port it listens on.
         /// </summary>
         public string? ContactAddress { get; set; }
 
-        internal string ResolvedContactAddress(string listening)
+        internal async Task<string> ResolveContactAddressAsync(string listening, CancellationToken cancellationToken)
         {
-            if (ContactAddress is null)
+            if (ContactAddress is not null)
+            {
+                DaskAddress contact = DaskAddress.ParseListen(ContactAddress);
+                return (contact.Port == 0 ? contact.WithPort(DaskAddress.Parse(listening).Port) : contact).ToString();
+            }
+
+            DaskAddress requested = DaskAddress.ParseListen(ResolvedListenAddress);
+            DaskAddress scheduler = DaskAddress.Parse(SchedulerAddress);
+            if (requested.IsInProc || scheduler.IsInProc || !TcpTransport.IsEveryInterface(requested.Host))
             {
                 return listening;
             }
 
-            DaskAddress contact = DaskAddress.ParseListen(ContactAddress);
-            return (contact.Port == 0 ? contact.WithPort(DaskAddress.Parse(listening).Port) : contact).ToString();
+            IPEndPoint route = (await scheduler.ResolveAsync(cancellationToken).ConfigureAwait(false)).ToEndPoint();
+            DaskAddress listened = DaskAddress.Parse(listening);
+            return TcpTransport.Format(new IPEndPoint(TcpTransport.LocalAddressToward(route), listened.Port), listened.Scheme);
         }
 
         /// <summary>Unique among the scheduler's workers; generated when null.</summary>

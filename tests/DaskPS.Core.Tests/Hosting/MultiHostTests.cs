@@ -35,10 +35,10 @@ namespace DaskPS.Core.Tests.Hosting
             await using ChildProcess scheduler = StartScheduler(network, security);
             string schedulerAddress = $"{scheme}://{network.AddressOf("scheduler")}:8786";
             await scheduler.WaitForLineAsync(l => l.Contains("Scheduler at:", StringComparison.Ordinal), Deadline);
-            // a listens on every interface and advertises its own address (the port it got stands in for 0); b listens
-            // on its address and advertises that.
+            // a listens on every interface and advertises the address it is given (the port it got stands in for 0); b
+            // listens on every interface too and, given none, advertises its address on the route to the scheduler.
             await using ChildProcess a = StartWorker(network, security, "a", schedulerAddress, $"{scheme}://0.0.0.0:0", $"{scheme}://{network.AddressOf("a")}");
-            await using ChildProcess b = StartWorker(network, security, "b", schedulerAddress, $"{scheme}://{network.AddressOf("b")}:0");
+            await using ChildProcess b = StartWorker(network, security, "b", schedulerAddress, $"{scheme}://0.0.0.0:0");
             string aAddress = await ContactAddressAsync(a);
             string bAddress = await ContactAddressAsync(b);
             Assert.StartsWith($"{scheme}://{network.AddressOf("a")}:", aAddress);
