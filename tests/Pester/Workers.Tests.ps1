@@ -49,6 +49,30 @@ Describe 'Start-DaskScheduler' {
         }
     }
 
+    It 'runs "dask scheduler" where no dask-scheduler command is installed (dask.distributed 2026.6 and later)' -Skip:$IsWindows {
+        $path = $env:PATH
+        $folder = Join-Path ([IO.Path]::GetTempPath()) "daskps-dask-cli-$([guid]::NewGuid().ToString('N'))"
+        $null = New-Item -ItemType Directory -Path $folder
+        try {
+            # Only a "dask" command, as newer releases install: it runs the real scheduler when called as "dask scheduler".
+            $shim = Join-Path $folder 'dask'
+            Set-Content $shim "#!/bin/sh`n[ `"`$1`" = scheduler ] || exit 64`nshift`nexec /usr/bin/python3 -m distributed.cli.dask_scheduler `"`$@`"`n"
+            chmod +x $shim
+            $env:PATH = $folder
+            $scheduler = Start-DaskScheduler
+            $env:PATH = $path
+            $scheduler.State | Should -Be 'Running'
+            $session = Connect-DaskScheduler -Address $scheduler.Address -NoDefault
+            $session.IsConnected | Should -BeTrue
+            Stop-DaskClient -Client $session -Confirm:$false
+        }
+        finally {
+            $env:PATH = $path
+            if ($scheduler) { $scheduler | Remove-Job -Force }
+            Remove-Item $folder -Recurse -Force -ErrorAction Ignore
+        }
+    }
+
     It 'starts nothing with -WhatIf' {
         $before = @(Get-Job).Count
         Start-DaskScheduler -WhatIf | Should -BeNullOrEmpty

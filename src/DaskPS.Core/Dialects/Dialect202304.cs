@@ -28,6 +28,7 @@ namespace DaskPS.Dialects
         private static readonly DaskRelease SpanMetadataRequired = DaskRelease.Parse("2024.5.2");
         private static readonly DaskRelease TaskObjects = DaskRelease.Parse("2024.11.0");
         private static readonly DaskRelease DataProducerSlot = DaskRelease.Parse("2025.1.0");
+        private static readonly DaskRelease LongRunningRunId = DaskRelease.Parse("2025.2.0");
         private static readonly DaskRelease CancelReasonRequired = DaskRelease.Parse("2025.3.0");
 
         public Dialect202304(DaskRelease release) : base(release) { }
@@ -59,5 +60,7 @@ namespace DaskPS.Dialects
             : TaskPickles.FromRunSpec(computeTask.Get("run_spec"));
 
         protected override bool CancelTakesReason => Release >= CancelReasonRequired;
+
+        protected override bool LongRunningTakesRunId => Release >= LongRunningRunId;
     }
 }

@@ -57,5 +57,7 @@ namespace DaskPS.Dialects
         protected override TaskSpec ReadTaskSpec(MsgMap computeTask) => TaskPickles.FromRunSpec(computeTask.Get("run_spec"));
 
         protected override bool CancelTakesReason => true;
+
+        protected override bool LongRunningTakesRunId => true;
     }
 }

@@ -196,11 +196,16 @@ namespace DaskPS.Dialects
             .With("thread", report.Thread)
             .With("startstops", StartStops(report)), report.Task);
 
-        public MsgMap Encode(LongRunning report) => new MsgMap(4)
-            .With("op", "long-running")
-            .With("key", report.Key)
-            .With("compute_duration", report.ComputeDuration)
-            .With("stimulus_id", report.StimulusId);
+        public MsgMap Encode(LongRunning report)
+        {
+            var message = new MsgMap(5)
+                .With("op", "long-running")
+                .With("key", report.Task.Key)
+                .With("compute_duration", report.ComputeDuration)
+                .With("stimulus_id", report.StimulusId);
+            // The scheduler's handler takes exactly its arguments: run_id only where it asks for it.
+            return LongRunningTakesRunId ? WithRunId(message, report.Task) : message;
+        }
 
         public MsgMap Encode(StealResponse response) => new MsgMap(4)
             .With("op", "steal-response")
@@ -227,6 +232,9 @@ namespace DaskPS.Dialects
 
             return resources;
         }
+
+        /// <summary>Whether long-running names the run it is about (2025.2 on).</summary>
+        protected virtual bool LongRunningTakesRunId => false;
 
         /// <summary>Whether the release's cancel requires reason and msg.</summary>
         protected virtual bool CancelTakesReason => false;

@@ -132,13 +132,18 @@ namespace DaskPS.Hosting
                 return (options.PythonPath, new List<string> { "-m", "distributed.cli.dask_scheduler" });
             }
 
-            string? onPath = FindOnPath("dask-scheduler");
-            if (onPath is null)
+            if (FindOnPath("dask-scheduler") is string scheduler)
             {
-                throw new DaskException("dask-scheduler was not found on PATH. " + InstallHint);
+                return (scheduler, new List<string>());
             }
 
-            return (onPath, new List<string>());
+            // From 2026.6 dask.distributed installs no dask-scheduler command, only dask's own "dask scheduler".
+            if (FindOnPath("dask") is string dask)
+            {
+                return (dask, new List<string> { "scheduler" });
+            }
+
+            throw new DaskException("Neither dask-scheduler nor dask was found on PATH. " + InstallHint);
         }
 
         private static string? FindOnPath(string name)

@@ -166,7 +166,7 @@ namespace DaskPS.Worker
                 if (!task.ToldLongRunning && !task.Abandoned)
                 {
                     task.ToldLongRunning = true;
-                    _worker.Send(_worker.Dialect.Encode(new LongRunning(task.Key, Math.Max(WorkerClock.Now() - start, MinimumDuration), WorkerClock.Stimulus("secede"))));
+                    _worker.Send(_worker.Dialect.Encode(new LongRunning(task.Message, Math.Max(WorkerClock.Now() - start, MinimumDuration), WorkerClock.Stimulus("secede"))));
                 }
             }
 

@@ -8,6 +8,7 @@ using DaskPS.Client;
 using DaskPS.Dialects;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
+using DaskPS.Protocol.Messages;
 using DaskPS.Protocol.Pickle;
 using DaskPS.Tasks;
 using DaskPS.Testing;
@@ -92,6 +93,22 @@ namespace DaskPS.Core.Tests.Dialects
             MsgMap message = Dialect(version).CancelMessage(new object?[] { "k" }, "client", force: false);
 
             Assert.Equal(expected, message.ContainsKey("reason") && message.ContainsKey("msg"));
+        }
+
+        [Theory]
+        [InlineData("2023.1.1", false)]
+        [InlineData("2025.1.0", false)]
+        [InlineData("2025.2.0", true)]
+        [InlineData("2026.7.1", true)]
+        public void LongRunningNamesItsRunFromTheReleaseThatRequiresIt(string version, bool expected)
+        {
+            var task = new ComputeTask("k", Array.Empty<object?>(), new Dictionary<object, IReadOnlyList<string>>(), 7L, () => throw new InvalidOperationException());
+
+            MsgMap message = Dialect(version).Encode(new LongRunning(task, 0.5, "secede-1"));
+
+            Assert.Equal("long-running", message.Get("op"));
+            Assert.Equal(expected, message.ContainsKey("run_id"));
+            Assert.Equal(new[] { "compute_duration", "key", "op", "stimulus_id" }, message.Keys.Cast<string>().Where(k => k != "run_id").OrderBy(k => k, StringComparer.Ordinal));
         }
 
         [Theory]

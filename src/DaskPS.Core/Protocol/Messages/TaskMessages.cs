@@ -33,5 +33,5 @@ namespace DaskPS.Protocol.Messages
     public sealed record StealResponse(object? Key, string? State, object? StimulusId);
 
     /// <summary>long-running: a running task gave its slot up to wait for other tasks (dask's secede).</summary>
-    public sealed record LongRunning(object Key, double ComputeDuration, string StimulusId);
+    public sealed record LongRunning(ComputeTask Task, double ComputeDuration, string StimulusId);
 }
