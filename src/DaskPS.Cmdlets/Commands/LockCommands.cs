@@ -1,0 +1,127 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using DaskPS.Client;
+using DaskPS.Client.Coordination;
+
+namespace DaskPS.Cmdlets.Commands
+{
+    /// <summary>
+    /// Enter-DaskLock and Enter-DaskSemaphore: take the lock or a lease, waiting up to -Timeout; with -ScriptBlock,
+    /// run it while held and release afterwards, whatever happens (an error, Ctrl+C).
+    /// </summary>
+    public abstract class EnterCoordinationCmdlet : CoordinationCmdlet
+    {
+        // A release after Ctrl+C must not be cancelled itself, nor wait on a scheduler that does not answer.
+        private static readonly TimeSpan ReleaseLimit = TimeSpan.FromSeconds(10);
+
+        /// <summary>How long to wait; by default, until it is free (or Ctrl+C).</summary>
+        [Parameter]
+        public TimeSpan? Timeout { get; set; }
+
+        /// <summary>Runs while held, then releases (its output is written to the pipeline).</summary>
+        [Parameter(Position = 1)]
+        public ScriptBlock? ScriptBlock { get; set; }
+
+        protected abstract Task<bool> AcquireAsync(DaskClient client, TimeSpan? timeout, CancellationToken cancellationToken);
+
+        protected abstract Task ReleaseAsync(DaskClient client, CancellationToken cancellationToken);
+
+        protected override void EndProcessing()
+        {
+            // Resolved here: the default session belongs to the pipeline thread's runspace.
+            DaskClient client = Session;
+            if (!TryRun(token => AcquireAsync(client, Timeout, token), out bool acquired))
+            {
+                return;
+            }
+
+            if (!acquired)
+            {
+                WriteTimeout($"Dask{Primitive}Timeout", $"The {Primitive.ToLowerInvariant()} '{Name}' was not free within {Timeout}.");
+                return;
+            }
+
+            if (ScriptBlock is null)
+            {
+                return;
+            }
+
+            try
+            {
+                // The caller's scope, as ForEach-Object runs its blocks.
+                foreach (PSObject output in InvokeCommand.InvokeScript(false, ScriptBlock, null))
+                {
+                    WriteObject(output);
+                }
+            }
+            finally
+            {
+                using var limit = new CancellationTokenSource(ReleaseLimit);
+                Task.Run(() => ReleaseAsync(client, limit.Token)).GetAwaiter().GetResult();
+            }
+        }
+    }
+
+    /// <summary>Takes a dask lock (distributed.Lock.acquire).</summary>
+    [Cmdlet(VerbsCommon.Enter, "DaskLock")]
+    [OutputType(typeof(object))]
+    public sealed class EnterDaskLockCommand : EnterCoordinationCmdlet
+    {
+        protected override string Primitive => "Lock";
+
+        protected override Task<bool> AcquireAsync(DaskClient client, TimeSpan? timeout, CancellationToken cancellationToken) =>
+            new DaskLock(client, Name).AcquireAsync(timeout, cancellationToken);
+
+        protected override Task ReleaseAsync(DaskClient client, CancellationToken cancellationToken) =>
+            new DaskLock(client, Name).ReleaseAsync(cancellationToken);
+    }
+
+    /// <summary>Releases a dask lock this session holds (distributed.Lock.release).</summary>
+    [Cmdlet(VerbsCommon.Exit, "DaskLock")]
+    [OutputType(typeof(void))]
+    public sealed class ExitDaskLockCommand : CoordinationCmdlet
+    {
+        protected override string Primitive => "Lock";
+
+        protected override void EndProcessing()
+        {
+            var theLock = new DaskLock(Session, Name);
+            TryRun(token => theLock.ReleaseAsync(token));
+        }
+    }
+
+    /// <summary>Takes a lease of a dask semaphore (distributed.Semaphore.acquire).</summary>
+    [Cmdlet(VerbsCommon.Enter, "DaskSemaphore")]
+    [OutputType(typeof(object))]
+    public sealed class EnterDaskSemaphoreCommand : EnterCoordinationCmdlet
+    {
+        /// <summary>How many leases the semaphore grants at once; every user of the name must agree.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int MaxLeases { get; set; } = 1;
+
+        protected override string Primitive => "Semaphore";
+
+        protected override Task<bool> AcquireAsync(DaskClient client, TimeSpan? timeout, CancellationToken cancellationToken) =>
+            new DaskSemaphore(client, Name, MaxLeases).AcquireAsync(timeout, cancellationToken);
+
+        protected override Task ReleaseAsync(DaskClient client, CancellationToken cancellationToken) =>
+            new DaskSemaphore(client, Name, MaxLeases).ReleaseAsync(cancellationToken);
+    }
+
+    /// <summary>Releases a lease of a dask semaphore this session holds (distributed.Semaphore.release).</summary>
+    [Cmdlet(VerbsCommon.Exit, "DaskSemaphore")]
+    [OutputType(typeof(void))]
+    public sealed class ExitDaskSemaphoreCommand : CoordinationCmdlet
+    {
+        protected override string Primitive => "Semaphore";
+
+        protected override void EndProcessing()
+        {
+            var semaphore = new DaskSemaphore(Session, Name);
+            TryRun(token => semaphore.ReleaseAsync(token));
+        }
+    }
+}
