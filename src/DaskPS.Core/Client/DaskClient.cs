@@ -45,7 +45,7 @@ namespace DaskPS.Client
             _values = new ValueFetcher(_pool, _scheduler, options.Logger, options.MaxValueBytes);
             Id = $"DaskPS-Client-{Guid.NewGuid():N}";
             _reports = new ClientReports(_keys, _scheduler, options, Id);
-            Coordination = new ClientCoordination(this, options.Logger);
+            Coordination = new ClientCoordination(this, options.Logger, options.LeaseTimeout);
         }
 
         public string Id { get; }
@@ -334,6 +334,7 @@ namespace DaskPS.Client
             }
             finally
             {
+                Coordination.Dispose();
                 await _pool.DisposeAsync().ConfigureAwait(false);
                 _keys.FailAll(new DaskSchedulerLostException("The client was shut down."));
                 if (_link is not null)
@@ -390,7 +391,6 @@ namespace DaskPS.Client
             {
                 Link.Send(StreamMessages.HeartbeatClient());
                 ReleaseUnreferenced();
-                Coordination.RefreshLeases();
             }
 
             return Task.FromResult(interval);

@@ -194,6 +194,33 @@ namespace DaskPS.Core.Tests.Client
         }
 
         [Fact]
+        public async Task HeldLeasesAreRefreshedAndALostHoldersLeaseExpires()
+        {
+            // The scheduler drops leases not refreshed for 1 s (the setting before 2024.7.1, what clients register after).
+            var shortLeases = new System.Collections.Generic.Dictionary<string, string>
+            {
+                ["DASK_DISTRIBUTED__SCHEDULER__LOCKS__LEASE_TIMEOUT"] = "1s",
+                ["DASK_DISTRIBUTED__SCHEDULER__LOCKS__LEASE_VALIDATION_INTERVAL"] = "100ms",
+            };
+            await using DaskSchedulerProcess scheduler = await DaskSchedulerProcess.StartAsync(environment: shortLeases);
+            var options = new DaskClientOptions { LeaseTimeout = TimeSpan.FromSeconds(1) };
+            await using DaskClient holder = await DaskClient.ConnectAsync(scheduler.Address, options);
+            await using DaskClient waiter = await DaskClient.ConnectAsync(scheduler.Address, options);
+
+            var held = new DaskSemaphore(holder, "kept", 1);
+            Assert.True(await held.AcquireAsync(TimeSpan.FromSeconds(5)));
+            // Three lease timeouts on, the refreshed lease is still held.
+            Assert.False(await new DaskSemaphore(waiter, "kept", 1).AcquireAsync(TimeSpan.FromSeconds(3)));
+            await held.ReleaseAsync();
+
+            Assert.True(await new DaskSemaphore(holder, "lost", 1).AcquireAsync(TimeSpan.FromSeconds(5)));
+            await holder.DisposeAsync();
+            var watch = Stopwatch.StartNew();
+            Assert.True(await new DaskSemaphore(waiter, "lost", 1).AcquireAsync(Deadline));
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the lost holder's lease lasted {watch.Elapsed}");
+        }
+
+        [Fact]
         public async Task APythonClientReadsWhatThisClientWroteAndWritesWhatItReads()
         {
             object?[] items = { 1L, "ünï", 2.5, null, false, new byte[] { 1, 2, 3 }, new object?[] { 1L, new object?[] { "x" } }, new MsgMap().With("a", new MsgMap().With("b", 1L)) };

@@ -11,13 +11,12 @@ namespace DaskPS.Client.Coordination
 {
     /// <summary>
     /// What one client remembers of the coordination primitives it uses: the queues it has opened (as a Python
-    /// <c>Queue</c> object holds one), the locks and semaphore leases it holds, and their refresh. Leases are refreshed
-    /// with every heartbeat (5 s by default), within the fifth of the 30 s lease timeout that Python clients keep to.
+    /// <c>Queue</c> object holds one), the locks and semaphore leases it holds, and their refresh every fifth of the
+    /// lease timeout, as Python clients refresh theirs.
     /// </summary>
-    internal sealed class ClientCoordination
+    internal sealed class ClientCoordination : IDisposable
     {
-        /// <summary>How long the scheduler keeps a lease that is not refreshed (dask's distributed.scheduler.locks.lease-timeout default).</summary>
-        public static readonly TimeSpan LeaseTimeout = TimeSpan.FromSeconds(30);
+        private readonly Timer _refresh;
 
         private readonly ConcurrentDictionary<string, Lazy<Task>> _openedQueues = new ConcurrentDictionary<string, Lazy<Task>>(StringComparer.Ordinal);
         private readonly object _gate = new object();
@@ -26,11 +25,19 @@ namespace DaskPS.Client.Coordination
         private readonly DaskLogger _log;
         private int _refreshing;
 
-        public ClientCoordination(DaskClient client, DaskLogger log)
+        public ClientCoordination(DaskClient client, DaskLogger log, TimeSpan leaseTimeout)
         {
             _client = client;
             _log = log;
+            LeaseTimeout = leaseTimeout > TimeSpan.Zero && leaseTimeout < TimeSpan.FromDays(1)
+                ? leaseTimeout
+                : throw new ArgumentOutOfRangeException(nameof(leaseTimeout), leaseTimeout, "The lease timeout must be more than 0 and less than a day.");
+            TimeSpan every = TimeSpan.FromTicks(leaseTimeout.Ticks / 5);
+            _refresh = new Timer(_ => RefreshLeases(), null, every, every);
         }
+
+        /// <summary>How long the scheduler keeps a lease that is not refreshed (what this client registers semaphores with).</summary>
+        public TimeSpan LeaseTimeout { get; }
 
         /// <summary>Opens the queue on the scheduler once for this client (queue_create counts its users); a failed open is tried again next time.</summary>
         public async Task OpenQueueAsync(string name, CancellationToken cancellationToken)
@@ -88,8 +95,10 @@ namespace DaskPS.Client.Coordination
             }
         }
 
-        /// <summary>Tells the scheduler this client's semaphore leases are alive; called with every heartbeat.</summary>
-        public void RefreshLeases()
+        public void Dispose() => _refresh.Dispose();
+
+        /// <summary>Tells the scheduler this client's semaphore leases are alive.</summary>
+        private void RefreshLeases()
         {
             (string Name, object?[] Ids)[] leases;
             lock (_gate)
@@ -99,7 +108,7 @@ namespace DaskPS.Client.Coordination
             }
 
             // One refresh at a time: a slow scheduler must not pile them up.
-            if (leases.Length == 0 || Interlocked.Exchange(ref _refreshing, 1) != 0)
+            if (leases.Length == 0 || !_client.IsConnected || Interlocked.Exchange(ref _refreshing, 1) != 0)
             {
                 return;
             }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Rpc;
@@ -8,8 +9,8 @@ namespace DaskPS.Client.Coordination
     /// <summary>
     /// A dask semaphore (distributed.Semaphore) on the scheduler: at most <see cref="MaxLeases"/> leases of a name are
     /// held at once, over every client of the scheduler. The scheduler drops a lease its holder stops refreshing (after
-    /// 30 s by default); this client refreshes its leases with its heartbeat, so a lease outlives neither its process
-    /// nor its connection by much.
+    /// <see cref="DaskClientOptions.LeaseTimeout"/>, 30 s by default); the client refreshes its leases, so a lease
+    /// outlives its process by that long at most.
     /// </summary>
     public sealed class DaskSemaphore
     {
@@ -74,10 +75,10 @@ namespace DaskPS.Client.Coordination
         /// <summary>Makes the semaphore known to the scheduler (again: registering is idempotent for the same number of leases).</summary>
         private async Task RegisterAsync(CancellationToken cancellationToken)
         {
-            var arguments = new System.Collections.Generic.List<(string, object?)> { ("name", Name), ("max_leases", (long)MaxLeases) };
+            var arguments = new List<(string, object?)> { ("name", Name), ("max_leases", (long)MaxLeases) };
             if (_client.Dialect.SemaphoresTakeLeaseTimeout)
             {
-                arguments.Add(("lease_timeout", ClientCoordination.LeaseTimeout.TotalSeconds));
+                arguments.Add(("lease_timeout", _client.Coordination.LeaseTimeout.TotalSeconds));
             }
 
             try
