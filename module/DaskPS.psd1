@@ -15,6 +15,7 @@
         'Copy-DaskData', 'Send-DaskData', 'Stop-DaskTask', 'Get-DaskWorker', 'Stop-DaskClient',
         'Send-DaskQueueItem', 'Receive-DaskQueueItem', 'Get-DaskQueue', 'Set-DaskVariable', 'Get-DaskVariable',
         'Remove-DaskVariable', 'Enter-DaskLock', 'Exit-DaskLock', 'Enter-DaskSemaphore', 'Exit-DaskSemaphore',
+        'Enter-DaskMultiLock', 'Exit-DaskMultiLock',
         'Set-DaskEvent', 'Clear-DaskEvent', 'Wait-DaskEvent', 'Test-DaskEvent'
     )
     FunctionsToExport    = @()

@@ -10,21 +10,19 @@ using DaskPS.Cmdlets.Values;
 namespace DaskPS.Cmdlets.Commands
 {
     /// <summary>
-    /// What the queue, variable, lock, semaphore and event cmdlets share: the primitive's -Name and -Client, and one
-    /// way of turning failures into error records (Dask{Primitive}Failed unless the failure has an id of its own).
+    /// What the queue, variable, lock, semaphore and event cmdlets share: -Client, and one way of turning failures into
+    /// error records (Dask{Primitive}Failed unless the failure has an id of its own), whose target is the name(s).
     /// </summary>
     public abstract class CoordinationCmdlet : DaskCmdlet
     {
-        /// <summary>The primitive's name, shared with every client of the scheduler (Python's name argument).</summary>
-        [Parameter(Mandatory = true, Position = 0)]
-        [ValidateNotNullOrEmpty]
-        public string Name { get; set; } = null!;
-
         [Parameter]
         public DaskSession? Client { get; set; }
 
-        /// <summary>"Queue", "Variable", "Lock", "Semaphore" or "Event": the middle of the error ids.</summary>
+        /// <summary>"Queue", "Variable", "Lock", "MultiLock", "Semaphore" or "Event": the middle of the error ids.</summary>
         protected abstract string Primitive { get; }
+
+        /// <summary>The primitive's name or names, the target of its error records.</summary>
+        protected abstract object Target { get; }
 
         /// <summary>The client of -Client or of the default session.</summary>
         protected DaskClient Session => ResolveSession(Client).Client;
@@ -77,15 +75,26 @@ namespace DaskPS.Cmdlets.Commands
 
         /// <summary>An OperationTimeout error, with its own id, for a wait that ran out.</summary>
         protected void WriteTimeout(string errorId, string message) =>
-            WriteError(Error(new TimeoutException(message), errorId, ErrorCategory.OperationTimeout, Name));
+            WriteError(Error(new TimeoutException(message), errorId, ErrorCategory.OperationTimeout, Target));
 
         private ErrorRecord ErrorFor(Exception e) => e switch
         {
-            DaskValueNotPlainException => Error(e, "DaskValueNotPlain", ErrorCategory.InvalidArgument, Name),
-            DaskValueTooDeepException => Error(e, "DaskValueTooDeep", ErrorCategory.LimitsExceeded, Name),
-            DaskNotHeldException => Error(e, $"Dask{Primitive}NotHeld", ErrorCategory.InvalidOperation, Name),
-            ArgumentException => Error(e, $"Dask{Primitive}Mismatch", ErrorCategory.InvalidArgument, Name),
-            _ => Error(e, $"Dask{Primitive}Failed", CategoryOf(e), Name),
+            DaskValueNotPlainException => Error(e, "DaskValueNotPlain", ErrorCategory.InvalidArgument, Target),
+            DaskValueTooDeepException => Error(e, "DaskValueTooDeep", ErrorCategory.LimitsExceeded, Target),
+            DaskNotHeldException => Error(e, $"Dask{Primitive}NotHeld", ErrorCategory.InvalidOperation, Target),
+            ArgumentException => Error(e, $"Dask{Primitive}Mismatch", ErrorCategory.InvalidArgument, Target),
+            _ => Error(e, $"Dask{Primitive}Failed", CategoryOf(e), Target),
         };
+    }
+
+    /// <summary>A coordination cmdlet for one primitive, named by -Name.</summary>
+    public abstract class NamedCoordinationCmdlet : CoordinationCmdlet
+    {
+        /// <summary>The primitive's name, shared with every client of the scheduler (Python's name argument).</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = null!;
+
+        protected override object Target => Name;
     }
 }

@@ -7,7 +7,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Sets a dask event (distributed.Event.set): its waiters wake.</summary>
     [Cmdlet(VerbsCommon.Set, "DaskEvent", SupportsShouldProcess = true)]
     [OutputType(typeof(void))]
-    public sealed class SetDaskEventCommand : CoordinationCmdlet
+    public sealed class SetDaskEventCommand : NamedCoordinationCmdlet
     {
         protected override string Primitive => "Event";
 
@@ -24,7 +24,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Clears a dask event (distributed.Event.clear).</summary>
     [Cmdlet(VerbsCommon.Clear, "DaskEvent", SupportsShouldProcess = true)]
     [OutputType(typeof(void))]
-    public sealed class ClearDaskEventCommand : CoordinationCmdlet
+    public sealed class ClearDaskEventCommand : NamedCoordinationCmdlet
     {
         protected override string Primitive => "Event";
 
@@ -41,7 +41,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Waits for a dask event to be set (distributed.Event.wait).</summary>
     [Cmdlet(VerbsLifecycle.Wait, "DaskEvent")]
     [OutputType(typeof(void))]
-    public sealed class WaitDaskEventCommand : CoordinationCmdlet
+    public sealed class WaitDaskEventCommand : NamedCoordinationCmdlet
     {
         /// <summary>How long to wait; by default, until it is set (or Ctrl+C).</summary>
         [Parameter]
@@ -62,7 +62,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Whether a dask event is set (distributed.Event.is_set).</summary>
     [Cmdlet(VerbsDiagnostic.Test, "DaskEvent")]
     [OutputType(typeof(bool))]
-    public sealed class TestDaskEventCommand : CoordinationCmdlet
+    public sealed class TestDaskEventCommand : NamedCoordinationCmdlet
     {
         protected override string Primitive => "Event";
 

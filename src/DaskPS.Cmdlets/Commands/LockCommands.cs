@@ -8,8 +8,9 @@ using DaskPS.Client.Coordination;
 namespace DaskPS.Cmdlets.Commands
 {
     /// <summary>
-    /// Enter-DaskLock and Enter-DaskSemaphore: take the lock or a lease, waiting up to -Timeout; with -ScriptBlock,
-    /// run it while held and release afterwards, whatever happens (an error, Ctrl+C).
+    /// Enter-DaskLock, Enter-DaskMultiLock and Enter-DaskSemaphore: take the lock(s) or a lease, waiting up to
+    /// -Timeout; with -ScriptBlock, run it while held and release afterwards, whatever happens (an error, Ctrl+C).
+    /// Each declares its own -Name (one name, or several for the multi-lock).
     /// </summary>
     public abstract class EnterCoordinationCmdlet : CoordinationCmdlet
     {
@@ -28,6 +29,9 @@ namespace DaskPS.Cmdlets.Commands
 
         protected abstract Task ReleaseAsync(DaskClient client, CancellationToken cancellationToken);
 
+        /// <summary>What is taken, for messages: "the lock 'x'".</summary>
+        protected abstract string Described { get; }
+
         protected override void EndProcessing()
         {
             // Resolved here: the default session belongs to the pipeline thread's runspace.
@@ -39,7 +43,7 @@ namespace DaskPS.Cmdlets.Commands
 
             if (!acquired)
             {
-                WriteTimeout($"Dask{Primitive}Timeout", $"The {Primitive.ToLowerInvariant()} '{Name}' was not free within {Timeout}.");
+                WriteTimeout($"Dask{Primitive}Timeout", $"{Described} was not free within {Timeout}.");
                 return;
             }
 
@@ -69,7 +73,16 @@ namespace DaskPS.Cmdlets.Commands
     [OutputType(typeof(object))]
     public sealed class EnterDaskLockCommand : EnterCoordinationCmdlet
     {
+        /// <summary>The lock's name, shared with every client of the scheduler.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = null!;
+
         protected override string Primitive => "Lock";
+
+        protected override object Target => Name;
+
+        protected override string Described => $"The lock '{Name}'";
 
         protected override Task<bool> AcquireAsync(DaskClient client, TimeSpan? timeout, CancellationToken cancellationToken) =>
             new DaskLock(client, Name).AcquireAsync(timeout, cancellationToken);
@@ -81,7 +94,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Releases a dask lock this session holds (distributed.Lock.release).</summary>
     [Cmdlet(VerbsCommon.Exit, "DaskLock")]
     [OutputType(typeof(void))]
-    public sealed class ExitDaskLockCommand : CoordinationCmdlet
+    public sealed class ExitDaskLockCommand : NamedCoordinationCmdlet
     {
         protected override string Primitive => "Lock";
 
@@ -97,12 +110,21 @@ namespace DaskPS.Cmdlets.Commands
     [OutputType(typeof(object))]
     public sealed class EnterDaskSemaphoreCommand : EnterCoordinationCmdlet
     {
+        /// <summary>The semaphore's name, shared with every client of the scheduler.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = null!;
+
         /// <summary>How many leases the semaphore grants at once; every user of the name must agree.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int MaxLeases { get; set; } = 1;
 
         protected override string Primitive => "Semaphore";
+
+        protected override object Target => Name;
+
+        protected override string Described => $"The semaphore '{Name}'";
 
         protected override Task<bool> AcquireAsync(DaskClient client, TimeSpan? timeout, CancellationToken cancellationToken) =>
             new DaskSemaphore(client, Name, MaxLeases).AcquireAsync(timeout, cancellationToken);
@@ -114,7 +136,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Releases a lease of a dask semaphore this session holds (distributed.Semaphore.release).</summary>
     [Cmdlet(VerbsCommon.Exit, "DaskSemaphore")]
     [OutputType(typeof(void))]
-    public sealed class ExitDaskSemaphoreCommand : CoordinationCmdlet
+    public sealed class ExitDaskSemaphoreCommand : NamedCoordinationCmdlet
     {
         protected override string Primitive => "Semaphore";
 
@@ -122,6 +144,55 @@ namespace DaskPS.Cmdlets.Commands
         {
             var semaphore = new DaskSemaphore(Session, Name);
             TryRun(token => semaphore.ReleaseAsync(token));
+        }
+    }
+
+    /// <summary>Takes several dask locks together (distributed.MultiLock.acquire).</summary>
+    [Cmdlet(VerbsCommon.Enter, "DaskMultiLock")]
+    [OutputType(typeof(object))]
+    public sealed class EnterDaskMultiLockCommand : EnterCoordinationCmdlet
+    {
+        /// <summary>The locks' names, shared with every client of the scheduler.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; } = null!;
+
+        /// <summary>How many of the locks to take (dask's num_locks); all of them by default.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? Count { get; set; }
+
+        protected override string Primitive => "MultiLock";
+
+        protected override object Target => Name;
+
+        protected override string Described => $"The multi-lock of {new DaskMultiLock(Session, Name).Describe()}";
+
+        protected override Task<bool> AcquireAsync(DaskClient client, TimeSpan? timeout, CancellationToken cancellationToken) =>
+            new DaskMultiLock(client, Name).AcquireAsync(Count, timeout, cancellationToken);
+
+        protected override Task ReleaseAsync(DaskClient client, CancellationToken cancellationToken) =>
+            new DaskMultiLock(client, Name).ReleaseAsync(cancellationToken);
+    }
+
+    /// <summary>Releases several dask locks this session took together (distributed.MultiLock.release).</summary>
+    [Cmdlet(VerbsCommon.Exit, "DaskMultiLock")]
+    [OutputType(typeof(void))]
+    public sealed class ExitDaskMultiLockCommand : CoordinationCmdlet
+    {
+        /// <summary>The locks' names, as Enter-DaskMultiLock took them (in any order).</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; } = null!;
+
+        protected override string Primitive => "MultiLock";
+
+        protected override object Target => Name;
+
+        protected override void EndProcessing()
+        {
+            var locks = new DaskMultiLock(Session, Name);
+            TryRun(token => locks.ReleaseAsync(token));
         }
     }
 }

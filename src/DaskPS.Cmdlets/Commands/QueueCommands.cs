@@ -9,7 +9,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Puts values into a dask queue (distributed.Queue.put), one per pipeline object.</summary>
     [Cmdlet(VerbsCommunications.Send, "DaskQueueItem", SupportsShouldProcess = true)]
     [OutputType(typeof(void))]
-    public sealed class SendDaskQueueItemCommand : CoordinationCmdlet
+    public sealed class SendDaskQueueItemCommand : NamedCoordinationCmdlet
     {
         [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
         [AllowNull]
@@ -44,7 +44,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Takes items from a dask queue (distributed.Queue.get) and writes them to the pipeline.</summary>
     [Cmdlet(VerbsCommunications.Receive, "DaskQueueItem", DefaultParameterSetName = CountSet)]
     [OutputType(typeof(object))]
-    public sealed class ReceiveDaskQueueItemCommand : CoordinationCmdlet
+    public sealed class ReceiveDaskQueueItemCommand : NamedCoordinationCmdlet
     {
         private const string CountSet = "Count";
         private const string AllSet = "All";
@@ -103,7 +103,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>How many items a dask queue holds (distributed.Queue.qsize).</summary>
     [Cmdlet(VerbsCommon.Get, "DaskQueue")]
     [OutputType(typeof(DaskQueueInfo))]
-    public sealed class GetDaskQueueCommand : CoordinationCmdlet
+    public sealed class GetDaskQueueCommand : NamedCoordinationCmdlet
     {
         protected override string Primitive => "Queue";
 

@@ -8,7 +8,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Sets a dask variable (distributed.Variable.set).</summary>
     [Cmdlet(VerbsCommon.Set, "DaskVariable", SupportsShouldProcess = true)]
     [OutputType(typeof(void))]
-    public sealed class SetDaskVariableCommand : CoordinationCmdlet
+    public sealed class SetDaskVariableCommand : NamedCoordinationCmdlet
     {
         [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
         [AllowNull]
@@ -36,7 +36,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Writes a dask variable's value (distributed.Variable.get), waiting for it to be set.</summary>
     [Cmdlet(VerbsCommon.Get, "DaskVariable")]
     [OutputType(typeof(object))]
-    public sealed class GetDaskVariableCommand : CoordinationCmdlet
+    public sealed class GetDaskVariableCommand : NamedCoordinationCmdlet
     {
         /// <summary>How long to wait for the variable to be set; by default, until it is (or Ctrl+C).</summary>
         [Parameter]
@@ -66,7 +66,7 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Deletes a dask variable for every client (distributed.Variable.delete).</summary>
     [Cmdlet(VerbsCommon.Remove, "DaskVariable", SupportsShouldProcess = true)]
     [OutputType(typeof(void))]
-    public sealed class RemoveDaskVariableCommand : CoordinationCmdlet
+    public sealed class RemoveDaskVariableCommand : NamedCoordinationCmdlet
     {
         protected override string Primitive => "Variable";
 

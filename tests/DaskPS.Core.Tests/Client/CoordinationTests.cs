@@ -159,6 +159,24 @@ namespace DaskPS.Core.Tests.Client
         }
 
         [Fact]
+        public async Task AMultiLockTakesItsLocksTogetherOrAChosenNumber()
+        {
+            var ab = new DaskMultiLock(_client, new[] { "a", "b" });
+            var bc = new DaskMultiLock(_other, new[] { "c", "b" });
+            Assert.True(await ab.AcquireAsync(null, TimeSpan.FromSeconds(5)));
+            Assert.False(await bc.AcquireAsync(null, TimeSpan.FromMilliseconds(300)));
+            Assert.True(await bc.AcquireAsync(1, TimeSpan.FromSeconds(5)));
+            await bc.ReleaseAsync();
+
+            Task<bool> waiting = bc.AcquireAsync(null, TimeSpan.FromSeconds(30));
+            await new DaskMultiLock(_client, new[] { "b", "a" }).ReleaseAsync();
+            Assert.True(await waiting.WaitAsync(Deadline));
+            await bc.ReleaseAsync();
+            await Assert.ThrowsAsync<DaskNotHeldException>(() => bc.ReleaseAsync());
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ab.AcquireAsync(3, TimeSpan.Zero));
+        }
+
+        [Fact]
         public async Task AnEventWakesItsWaiters()
         {
             var setter = new DaskEvent(_client, "E");
@@ -257,15 +275,21 @@ namespace DaskPS.Core.Tests.Client
 
             var theLock = new DaskLock(_client, "shared");
             var pool = new DaskSemaphore(_client, "pool", 2);
+            var multi = new DaskMultiLock(_client, new[] { "m2", "m3" });
             Assert.False(await theLock.AcquireAsync(TimeSpan.FromMilliseconds(300)));
+            Assert.False(await multi.AcquireAsync(null, TimeSpan.FromMilliseconds(300)));
+            Assert.True(await multi.AcquireAsync(1, TimeSpan.FromSeconds(5)));
+            await multi.ReleaseAsync();
             Assert.True(await pool.AcquireAsync(TimeSpan.FromSeconds(5)));
             Assert.False(await pool.AcquireAsync(TimeSpan.FromMilliseconds(300)));
 
             await new DaskEvent(_client, "ps-done").SetAsync();
             Assert.True(await theLock.AcquireAsync(Deadline));
             Assert.True(await pool.AcquireAsync(Deadline));
+            Assert.True(await multi.AcquireAsync(null, Deadline));
             Assert.Contains("RELEASED", await python.CompleteAsync(Deadline));
             await theLock.ReleaseAsync();
+            await multi.ReleaseAsync();
         }
 
         [Fact]

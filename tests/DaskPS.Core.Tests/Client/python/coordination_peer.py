@@ -2,15 +2,16 @@
 
 usage: coordination_peer.py ADDRESS data   -- reads queue 'from-ps' (COUNT items) and variable 'from-ps', prints them
                                               as JSON; fills queue 'from-py' and sets variable 'from-py'
-       coordination_peer.py ADDRESS lock   -- holds Lock 'shared' and a lease of Semaphore 'pool' (2 leases) until
-                                              event 'ps-done' is set, after setting event 'py-holds'
+       coordination_peer.py ADDRESS lock   -- holds Lock 'shared', a lease of Semaphore 'pool' (2 leases) and
+                                              MultiLock ['m1', 'm2'] until event 'ps-done' is set, after setting
+                                              event 'py-holds'
        coordination_peer.py ADDRESS future -- scatters a value (a Python worker is needed) and puts its future into
                                               queue 'futures' and variable 'future', printing KEY <key>
 """
 import json
 import sys
 
-from distributed import Client, Event, Lock, Queue, Semaphore, Variable
+from distributed import Client, Event, Lock, MultiLock, Queue, Semaphore, Variable
 
 FROM_PY = [7, "two", 3.5, None, True, b"\x00\x01\xff", [1, [2, "x"]], {"a": {"b": [1, 2]}, "e": {}}, "ünï", -(2**40)]
 
@@ -46,12 +47,15 @@ with Client(sys.argv[1], timeout=30) as client:
     elif mode == "lock":
         lock = Lock("shared")
         semaphore = Semaphore(max_leases=2, name="pool")
+        multi = MultiLock(["m1", "m2"])
         assert lock.acquire(timeout=30)
         assert semaphore.acquire(timeout=30)
+        assert multi.acquire(timeout=30)
         Event("py-holds").set()
         assert Event("ps-done").wait(timeout=60)
         lock.release()
         semaphore.release()
+        multi.release()
         print("RELEASED", flush=True)
     elif mode == "future":
         future = client.scatter("scattered by python")
