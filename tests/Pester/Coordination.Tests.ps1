@@ -193,6 +193,23 @@ Describe 'Locks' {
     }
 }
 
+Describe 'Multi-locks' {
+    It 'takes overlapping sets of locks in turn, or -Count of them, with their own error ids' {
+        Enter-DaskMultiLock 'a', 'b'
+        try {
+            Enter-DaskMultiLock 'b', 'c' -Client $other -Timeout '0:0:0.3' -ErrorAction SilentlyContinue -ErrorVariable failed
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'DaskMultiLockTimeout,*'
+            $failed[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+            Enter-DaskMultiLock 'b', 'c' -Count 1 -Client $other -Timeout '0:0:10' { 'took c' } | Should -Be 'took c'
+        }
+        finally { Exit-DaskMultiLock 'b', 'a' }
+        Enter-DaskMultiLock 'c', 'b' -Client $other -Timeout '0:0:10' { 'both free' } | Should -Be 'both free'
+
+        { Exit-DaskMultiLock 'a', 'b' -ErrorAction Stop } | Should -Throw -ErrorId 'DaskMultiLockNotHeld,*'
+        { Enter-DaskMultiLock 'a', 'b' -Count 3 -ErrorAction Stop } | Should -Throw -ErrorId 'DaskMultiLockMismatch,*'
+    }
+}
+
 Describe 'Semaphores' {
     It 'grants -MaxLeases leases over two sessions and no more' {
         Enter-DaskSemaphore 'pool' -MaxLeases 2

@@ -90,6 +90,19 @@ BeforeDiscovery {
         'Enter-DaskLock 2'        = @{ Check = { $Output | Should -Be 'holding db'; Enter-DaskLock 'db' -Timeout '00:00:05' { 'free' } | Should -Be 'free' } }
         'Exit-DaskLock 1'         = @{ Check = { $Output | Should -Be 'updating the cache'; Enter-DaskLock 'cache' -Timeout '00:00:05' { 'free' } | Should -Be 'free' } }
         'Exit-DaskLock 2'         = @{ Check = { $Output | Should -BeLike 'DaskLockNotHeld,*' } }
+        'Enter-DaskMultiLock 1'   = @{ Check = {
+                $Output | Should -Be 'moving data from input to output'
+                Enter-DaskMultiLock 'output', 'input' -Timeout '00:00:05' { 'free' } | Should -Be 'free'
+            } }
+        'Enter-DaskMultiLock 2'   = @{ Check = {
+                $Output | Should -Be 'using one of two GPUs'
+                Enter-DaskMultiLock 'gpu0', 'gpu1' -Timeout '00:00:05' { 'free' } | Should -Be 'free'
+            } }
+        'Exit-DaskMultiLock 1'    = @{ Check = {
+                $Output | Should -Be 'holding left and right'
+                Enter-DaskMultiLock 'left', 'right' -Timeout '00:00:05' { 'free' } | Should -Be 'free'
+            } }
+        'Exit-DaskMultiLock 2'    = @{ Check = { $Output | Should -BeLike 'DaskMultiLockNotHeld,*' } }
         'Enter-DaskSemaphore 1'   = @{ Check = { $Output | Should -Be 'one of at most two downloads' } }
         'Enter-DaskSemaphore 2'   = @{ Check = { $Output | Should -BeLike 'DaskSemaphoreTimeout,*' } }
         'Exit-DaskSemaphore 1'    = @{ Check = { $Output | Should -Be 'uploading' } }
