@@ -62,8 +62,25 @@ namespace DaskPS.Cmdlets.Commands
             }
             finally
             {
-                using var limit = new CancellationTokenSource(ReleaseLimit);
+                Release(client);
+            }
+        }
+
+        /// <summary>Releases after the block; a failed release is an error record, unless the pipeline is stopping.</summary>
+        private void Release(DaskClient client)
+        {
+            using var limit = new CancellationTokenSource(ReleaseLimit);
+            try
+            {
                 Task.Run(() => ReleaseAsync(client, limit.Token)).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is DaskException or OperationCanceledException)
+            {
+                // A stopping pipeline takes no records; the scheduler frees an unrefreshed lease by itself.
+                if (!Cancellation.IsCancellationRequested)
+                {
+                    WriteError(Error(e, $"Dask{Primitive}Failed", CategoryOf(e), Target));
+                }
             }
         }
     }

@@ -94,6 +94,24 @@ namespace DaskPS.Core.Tests.Client
         }
 
         [Fact]
+        public async Task ANodeIsSubmittedBeforeItsKeyIsQueuedOrSet()
+        {
+            await using TestCluster cluster = await TestCluster.StartAsync(workers: 1);
+            await using DaskClient reader = await DaskClient.ConnectAsync(cluster.Address);
+            DaskNode queued = DaskNode.Call(typeof(Math), "Abs", -5L);
+            DaskNode set = DaskNode.Call(typeof(Math), "Abs", -6L);
+
+            Assert.True(await new DaskQueue(cluster.Client, "nodes").PutAsync(queued, TimeSpan.FromSeconds(30)));
+            await new DaskVariable(cluster.Client, "node").SetAsync(set).WaitAsync(Deadline);
+
+            (bool found, object? item) = await new DaskQueue(reader, "nodes").GetAsync(Deadline);
+            Assert.True(found);
+            Assert.Equal(5L, await reader.ResultAsync(Assert.IsType<DaskNode>(item)).WaitAsync(Deadline));
+            DaskNode fromVariable = Assert.IsType<DaskNode>((await new DaskVariable(reader, "node").GetAsync(Deadline)).Value);
+            Assert.Equal(6L, await reader.ResultAsync(fromVariable).WaitAsync(Deadline));
+        }
+
+        [Fact]
         public async Task ValuesOutsideThePlainFamilyAreRefusedByName()
         {
             var queue = new DaskQueue(_client, "refused");

@@ -123,7 +123,7 @@ namespace DaskPS.Client.Coordination
                             CancellationToken.None).ConfigureAwait(false);
                     }
                 }
-                catch (Exception e) when (e is DaskException or ObjectDisposedException)
+                catch (Exception e) when (e is DaskException or ObjectDisposedException or OperationCanceledException)
                 {
                     _log.Warning($"Refreshing semaphore leases failed: {e.Message}");
                 }

@@ -45,7 +45,7 @@ namespace DaskPS.Client.Coordination
         }
 
         /// <summary>Whether <paramref name="error"/> is the scheduler's TimeoutError for a wait that ran out.</summary>
-        public static bool IsTimeout(DaskRemoteException error) => error.RemoteType is "TimeoutError" or "asyncio.TimeoutError";
+        public static bool IsTimeout(DaskRemoteException error) => error.RemoteType == "TimeoutError";
     }
 
     /// <summary>
@@ -55,12 +55,16 @@ namespace DaskPS.Client.Coordination
     /// </summary>
     internal static class CoordinationRecords
     {
-        /// <summary>The request field for <paramref name="value"/>: ("key", its key) for a node, else ("data", the value).</summary>
+        /// <summary>
+        /// The request field for <paramref name="value"/>: ("key", its key) for a node, which <paramref name="client"/>
+        /// submits first if it has not (the scheduler must know a future's key), else ("data", the value).
+        /// </summary>
         /// <exception cref="DaskValueNotPlainException">The value is not of the plain msgpack family.</exception>
-        public static (string Field, object? Value) ToField(object? value, string what)
+        public static (string Field, object? Value) ToField(object? value, string what, DaskClient client)
         {
             if (value is DaskNode node)
             {
+                client.Submit(node);
                 return ("key", node.Key);
             }
 

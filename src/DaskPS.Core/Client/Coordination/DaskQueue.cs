@@ -30,7 +30,7 @@ namespace DaskPS.Client.Coordination
         /// <exception cref="DaskValueNotPlainException">The item is not a node nor a plain msgpack value.</exception>
         public Task<bool> PutAsync(object? item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
-            (string field, object? value) = CoordinationRecords.ToField(item, $"The queue '{Name}'");
+            (string field, object? value) = CoordinationRecords.ToField(item, $"The queue '{Name}'", _client);
             return SlicedWait.UntilAsync(async seconds =>
             {
                 try
@@ -83,7 +83,7 @@ namespace DaskPS.Client.Coordination
         /// <summary>Takes every item the queue holds now, without waiting (dask's <c>get(batch=True)</c>).</summary>
         public async Task<IReadOnlyList<object?>> GetAllAsync(CancellationToken cancellationToken = default)
         {
-            object? reply = await CallAsync("queue_get", CancellationToken.None, ("name", Name), ("timeout", null), ("batch", true)).ConfigureAwait(false);
+            object? reply = await CallAsync("queue_get", cancellationToken, ("name", Name), ("timeout", null), ("batch", true)).ConfigureAwait(false);
             if (reply is not object?[] records)
             {
                 throw new DaskException($"The scheduler answered a batch get of the queue '{Name}' with {WireFields.Describe(reply)}, not a list.");
@@ -101,7 +101,10 @@ namespace DaskPS.Client.Coordination
         private object? Read(object? record) => CoordinationRecords.FromRecord(record, _client, $"The queue '{Name}'",
             key => _client.SendToScheduler(new MsgMap(3).With("op", "queue-future-release").With("name", Name).With("key", key)));
 
-        /// <summary>A queue call, after opening the queue; opened again once if another client closed it meanwhile (KeyError).</summary>
+        /// <summary>
+        /// A queue call, after opening the queue (the only part <paramref name="cancellationToken"/> cancels: the call
+        /// itself may take items); opened again once if another client closed it meanwhile (KeyError).
+        /// </summary>
         private async Task<object?> CallAsync(string op, CancellationToken cancellationToken, params (string, object?)[] arguments)
         {
             for (int attempt = 1; ; attempt++)

@@ -26,7 +26,7 @@ namespace DaskPS.Client.Coordination
         /// <exception cref="DaskValueNotPlainException">The value is not a node nor a plain msgpack value.</exception>
         public async Task SetAsync(object? value, CancellationToken cancellationToken = default)
         {
-            (string field, object? wire) = CoordinationRecords.ToField(value, $"The variable '{Name}'");
+            (string field, object? wire) = CoordinationRecords.ToField(value, $"The variable '{Name}'", _client);
             await _client.CallSchedulerAsync("variable_set", new (string, object?)[] { ("name", Name), (field, wire) }, cancellationToken).ConfigureAwait(false);
         }
 
