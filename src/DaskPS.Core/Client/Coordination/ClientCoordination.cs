@@ -115,12 +115,14 @@ namespace DaskPS.Client.Coordination
 
             _ = Task.Run(async () =>
             {
+                // A refresh later than the lease timeout is of no use.
+                using var limit = new CancellationTokenSource(LeaseTimeout);
                 try
                 {
                     foreach ((string name, object?[] ids) in leases)
                     {
                         await _client.CallSchedulerAsync("semaphore_refresh_leases", new (string, object?)[] { ("name", name), ("lease_ids", ids) },
-                            CancellationToken.None).ConfigureAwait(false);
+                            limit.Token).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (e is DaskException or ObjectDisposedException or OperationCanceledException)

@@ -33,9 +33,9 @@ namespace DaskPS.Client.Coordination
 
         /// <summary>Waits until the flag is set, up to <paramref name="timeout"/> (null: no limit); false when it stayed clear.</summary>
         public Task<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-            SlicedWait.UntilAsync(async seconds => await _client.CallSchedulerAsync("event_wait", new (string, object?)[]
+            SlicedWait.UntilAsync(async (seconds, call) => await _client.CallSchedulerAsync("event_wait", new (string, object?)[]
             {
                 ("name", Name), ("timeout", seconds),
-            }, CancellationToken.None).ConfigureAwait(false) is true, timeout, cancellationToken);
+            }, call).ConfigureAwait(false) is true, timeout, cancellationToken);
     }
 }

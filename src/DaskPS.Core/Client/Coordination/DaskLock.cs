@@ -37,16 +37,20 @@ namespace DaskPS.Client.Coordination
             }
 
             string id = Guid.NewGuid().ToString("N");
-            bool acquired = await SlicedWait.UntilAsync(async seconds => await _client.CallSchedulerAsync("lock_acquire", new (string, object?)[]
+            bool acquired = await SlicedWait.UntilAsync(async (seconds, call) => await _client.CallSchedulerAsync("lock_acquire", new (string, object?)[]
             {
                 ("name", Name), ("id", id), ("timeout", seconds),
-            }, CancellationToken.None).ConfigureAwait(false) is true, timeout, cancellationToken).ConfigureAwait(false);
+            }, call).ConfigureAwait(false) is true, timeout, cancellationToken).ConfigureAwait(false);
             if (acquired)
             {
                 _client.Coordination.Hold(LockKind, Name, id);
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    await ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+                    using (CancellationTokenSource givingBack = SlicedWait.GivingBack())
+                    {
+                        await ReleaseAsync(givingBack.Token).ConfigureAwait(false);
+                    }
+
                     cancellationToken.ThrowIfCancellationRequested();
                 }
             }

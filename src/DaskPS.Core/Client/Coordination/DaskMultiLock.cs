@@ -45,21 +45,25 @@ namespace DaskPS.Client.Coordination
 
             object?[] names = Names.Cast<object?>().ToArray();
             string id = string.Empty;
-            bool acquired = await SlicedWait.UntilAsync(async seconds =>
+            bool acquired = await SlicedWait.UntilAsync(async (seconds, call) =>
             {
                 // The scheduler gives up a timed-out request entirely; each slice is a request of its own.
                 id = Guid.NewGuid().ToString("N");
                 return await _client.CallSchedulerAsync("multi_lock_acquire", new (string, object?)[]
                 {
                     ("locks", names), ("id", id), ("timeout", seconds), ("num_locks", (long)needed),
-                }, CancellationToken.None).ConfigureAwait(false) is true;
+                }, call).ConfigureAwait(false) is true;
             }, timeout, cancellationToken).ConfigureAwait(false);
             if (acquired)
             {
                 _client.Coordination.Hold(LockKind, Key, id);
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    await ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+                    using (CancellationTokenSource givingBack = SlicedWait.GivingBack())
+                    {
+                        await ReleaseAsync(givingBack.Token).ConfigureAwait(false);
+                    }
+
                     cancellationToken.ThrowIfCancellationRequested();
                 }
             }

@@ -31,11 +31,11 @@ namespace DaskPS.Client.Coordination
         public Task<bool> PutAsync(object? item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
             (string field, object? value) = CoordinationRecords.ToField(item, $"The queue '{Name}'", _client);
-            return SlicedWait.UntilAsync(async seconds =>
+            return SlicedWait.UntilAsync(async (seconds, call) =>
             {
                 try
                 {
-                    await CallAsync("queue_put", cancellationToken, ("name", Name), (field, value), ("timeout", seconds)).ConfigureAwait(false);
+                    await CallAsync("queue_put", call, ("name", Name), (field, value), ("timeout", seconds)).ConfigureAwait(false);
                     return true;
                 }
                 catch (DaskRemoteException e) when (SlicedWait.IsTimeout(e))
@@ -53,11 +53,11 @@ namespace DaskPS.Client.Coordination
         public async Task<(bool Found, object? Item)> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
             object? record = null;
-            bool found = await SlicedWait.UntilAsync(async seconds =>
+            bool found = await SlicedWait.UntilAsync(async (seconds, call) =>
             {
                 try
                 {
-                    record = await CallAsync("queue_get", cancellationToken, ("name", Name), ("timeout", seconds), ("batch", false)).ConfigureAwait(false);
+                    record = await CallAsync("queue_get", call, ("name", Name), ("timeout", seconds), ("batch", false)).ConfigureAwait(false);
                     return true;
                 }
                 catch (DaskRemoteException e) when (SlicedWait.IsTimeout(e))
@@ -73,7 +73,11 @@ namespace DaskPS.Client.Coordination
             object? item = Read(record);
             if (cancellationToken.IsCancellationRequested)
             {
-                await PutAsync(item, null, CancellationToken.None).ConfigureAwait(false);
+                using (CancellationTokenSource givingBack = SlicedWait.GivingBack())
+                {
+                    await PutAsync(item, null, givingBack.Token).ConfigureAwait(false);
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
@@ -101,10 +105,7 @@ namespace DaskPS.Client.Coordination
         private object? Read(object? record) => CoordinationRecords.FromRecord(record, _client, $"The queue '{Name}'",
             key => _client.SendToScheduler(new MsgMap(3).With("op", "queue-future-release").With("name", Name).With("key", key)));
 
-        /// <summary>
-        /// A queue call, after opening the queue (the only part <paramref name="cancellationToken"/> cancels: the call
-        /// itself may take items); opened again once if another client closed it meanwhile (KeyError).
-        /// </summary>
+        /// <summary>A queue call, after opening the queue; opened again once if another client closed it meanwhile (KeyError).</summary>
         private async Task<object?> CallAsync(string op, CancellationToken cancellationToken, params (string, object?)[] arguments)
         {
             for (int attempt = 1; ; attempt++)
@@ -112,7 +113,7 @@ namespace DaskPS.Client.Coordination
                 await _client.Coordination.OpenQueueAsync(Name, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    return await _client.CallSchedulerAsync(op, arguments, CancellationToken.None).ConfigureAwait(false);
+                    return await _client.CallSchedulerAsync(op, arguments, cancellationToken).ConfigureAwait(false);
                 }
                 catch (DaskRemoteException e) when (e.RemoteType == "KeyError" && attempt == 1)
                 {

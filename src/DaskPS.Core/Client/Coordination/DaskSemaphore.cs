@@ -40,16 +40,20 @@ namespace DaskPS.Client.Coordination
             await RegisterAsync(cancellationToken).ConfigureAwait(false);
             // One lease id for every slice: the scheduler grants an id it already holds again, so a retry cannot take two.
             string leaseId = Guid.NewGuid().ToString("N");
-            bool acquired = await SlicedWait.UntilAsync(async seconds => await _client.CallSchedulerAsync("semaphore_acquire", new (string, object?)[]
+            bool acquired = await SlicedWait.UntilAsync(async (seconds, call) => await _client.CallSchedulerAsync("semaphore_acquire", new (string, object?)[]
             {
                 ("name", Name), ("timeout", seconds), ("lease_id", leaseId),
-            }, CancellationToken.None).ConfigureAwait(false) is true, timeout, cancellationToken).ConfigureAwait(false);
+            }, call).ConfigureAwait(false) is true, timeout, cancellationToken).ConfigureAwait(false);
             if (acquired)
             {
                 _client.Coordination.Hold(LeaseKind, Name, leaseId);
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    await ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+                    using (CancellationTokenSource givingBack = SlicedWait.GivingBack())
+                    {
+                        await ReleaseAsync(givingBack.Token).ConfigureAwait(false);
+                    }
+
                     cancellationToken.ThrowIfCancellationRequested();
                 }
             }

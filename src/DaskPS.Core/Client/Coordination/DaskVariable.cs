@@ -35,14 +35,14 @@ namespace DaskPS.Client.Coordination
         public async Task<(bool Found, object? Value)> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
             object? record = null;
-            bool found = await SlicedWait.UntilAsync(async seconds =>
+            bool found = await SlicedWait.UntilAsync(async (seconds, call) =>
             {
                 try
                 {
                     record = await _client.CallSchedulerAsync("variable_get", new (string, object?)[]
                     {
                         ("name", Name), ("timeout", seconds), ("client", _client.Id),
-                    }, CancellationToken.None).ConfigureAwait(false);
+                    }, call).ConfigureAwait(false);
                     return true;
                 }
                 catch (DaskRemoteException e) when (SlicedWait.IsTimeout(e))

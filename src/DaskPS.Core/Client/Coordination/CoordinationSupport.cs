@@ -10,31 +10,50 @@ namespace DaskPS.Client.Coordination
 {
     /// <summary>
     /// Waiting on the scheduler in slices: every call waits there for at most <see cref="Slice"/>, and cancellation is
-    /// looked at between calls, never during one. So Ctrl+C ends a wait within a slice, and whatever the scheduler
-    /// hands over in a call (a queue item, a lock) reaches the caller, who can give it back, rather than being lost
-    /// with a dropped connection.
+    /// looked at between calls. So Ctrl+C ends a wait within a slice, and whatever the scheduler hands over in a call
+    /// (a queue item, a lock) reaches the caller, who can give it back, rather than being lost with a dropped
+    /// connection. Only a scheduler that does not answer has its call dropped: <see cref="StopGrace"/> after a
+    /// cancellation, or <see cref="ReplyGrace"/> past the slice.
     /// </summary>
     internal static class SlicedWait
     {
         public static readonly TimeSpan Slice = TimeSpan.FromSeconds(1);
 
+        private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
+
+        private static readonly TimeSpan ReplyGrace = TimeSpan.FromSeconds(30);
+
         // The scheduler's asyncio.wait_for gives up at once on a timeout of 0, even when the item is there.
         private const double ShortestSeconds = 0.05;
 
         /// <summary>
-        /// Calls <paramref name="attempt"/> with the seconds the scheduler may wait this time until it reports done, or
-        /// <paramref name="timeout"/> (null: none) has passed. False when it timed out.
+        /// Calls <paramref name="attempt"/> with the seconds the scheduler may wait this time, and the token its call
+        /// is dropped by, until it reports done or <paramref name="timeout"/> (null: none) has passed. False when it
+        /// timed out.
         /// </summary>
-        public static async Task<bool> UntilAsync(Func<double, Task<bool>> attempt, TimeSpan? timeout, CancellationToken cancellationToken)
+        /// <exception cref="DaskTimeoutException">The scheduler did not answer a call.</exception>
+        public static async Task<bool> UntilAsync(Func<double, CancellationToken, Task<bool>> attempt, TimeSpan? timeout, CancellationToken cancellationToken)
         {
             DateTime? deadline = timeout is TimeSpan limit ? DateTime.UtcNow + limit : null;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 TimeSpan wait = deadline is DateTime end && end - DateTime.UtcNow < Slice ? end - DateTime.UtcNow : Slice;
-                if (await attempt(Math.Max(wait.TotalSeconds, ShortestSeconds)).ConfigureAwait(false))
+                double seconds = Math.Max(wait.TotalSeconds, ShortestSeconds);
+                using var call = new CancellationTokenSource(TimeSpan.FromSeconds(seconds) + ReplyGrace);
+                using (cancellationToken.Register(() => call.CancelAfter(StopGrace)))
                 {
-                    return true;
+                    try
+                    {
+                        if (await attempt(seconds, call.Token).ConfigureAwait(false))
+                        {
+                            return true;
+                        }
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        throw new DaskTimeoutException($"The scheduler did not answer a wait of {seconds:0.##} s within {ReplyGrace.TotalSeconds:0} s more.");
+                    }
                 }
 
                 if (deadline is DateTime last && DateTime.UtcNow >= last)
@@ -43,6 +62,9 @@ namespace DaskPS.Client.Coordination
                 }
             }
         }
+
+        /// <summary>For giving back what a cancelled wait was handed: not cancelled itself, but not waiting on a silent scheduler for ever.</summary>
+        public static CancellationTokenSource GivingBack() => new CancellationTokenSource(ReplyGrace);
 
         /// <summary>Whether <paramref name="error"/> is the scheduler's TimeoutError for a wait that ran out.</summary>
         public static bool IsTimeout(DaskRemoteException error) => error.RemoteType == "TimeoutError";
@@ -132,17 +154,5 @@ namespace DaskPS.Client.Coordination
         }
 
         private static string DescribeType(object? value) => value is null ? "null" : value.GetType().FullName ?? value.GetType().Name;
-    }
-
-    /// <summary>A value is not one a queue or variable holds for every dask client: not of the plain msgpack family.</summary>
-    public sealed class DaskValueNotPlainException : DaskException
-    {
-        public DaskValueNotPlainException(string message) : base(message) { }
-    }
-
-    /// <summary>A lock or semaphore lease is released that this client does not hold.</summary>
-    public sealed class DaskNotHeldException : DaskException
-    {
-        public DaskNotHeldException(string message) : base(message) { }
     }
 }
