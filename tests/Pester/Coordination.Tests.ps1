@@ -67,6 +67,7 @@ Describe 'Queues' {
         { [pscustomobject]@{ a = 1 } | Send-DaskQueueItem 'refused' -ErrorAction Stop } |
             Should -Throw -ErrorId 'DaskValueNotPlain,*' -ExpectedMessage '*PSCustomObject*'
         { Send-DaskQueueItem 'refused' (Get-Date) -ErrorAction Stop } | Should -Throw -ErrorId 'DaskValueNotPlain,*' -ExpectedMessage '*System.DateTime*'
+        { Send-DaskQueueItem 'refused' @{ 1 = 'one' } -ErrorAction Stop } | Should -Throw -ErrorId 'DaskValueNotPlain,*' -ExpectedMessage '*string keys only*'
         (Get-DaskQueue 'refused').Count | Should -Be 0
     }
 

@@ -145,6 +145,8 @@ namespace DaskPS.Client.Coordination
                     return;
                 case object?[] or MsgMap:
                     throw new DaskValueTooDeepException($"The value for {what} nests more than {PlainValues.MaxDepth} levels deep.");
+                case System.Collections.IDictionary:
+                    throw new DaskValueNotPlainException($"{what} can hold maps with string keys only; this {DescribeType(value)} has other keys.");
                 case DaskNode or TaskRef:
                     throw new DaskValueNotPlainException($"{what} can hold a node itself, not a node inside a list or map (Python clients read such a value as plain data).");
                 default:
