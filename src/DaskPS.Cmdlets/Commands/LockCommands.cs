@@ -21,7 +21,7 @@ namespace DaskPS.Cmdlets.Commands
         [Parameter]
         public TimeSpan? Timeout { get; set; }
 
-        /// <summary>Runs while held, then releases (its output is written to the pipeline).</summary>
+        /// <summary>Runs while held, then releases; its output is written when it ends.</summary>
         [Parameter(Position = 1)]
         public ScriptBlock? ScriptBlock { get; set; }
 
@@ -76,7 +76,7 @@ namespace DaskPS.Cmdlets.Commands
             }
             catch (Exception e) when (e is DaskException or OperationCanceledException)
             {
-                // A stopping pipeline takes no records; the scheduler frees an unrefreshed lease by itself.
+                // A stopping pipeline takes no records.
                 if (!Cancellation.IsCancellationRequested)
                 {
                     WriteError(Error(e, $"Dask{Primitive}Failed", CategoryOf(e), Target));
