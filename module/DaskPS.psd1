@@ -12,7 +12,11 @@
     FormatsToProcess     = @('DaskPS.format.ps1xml')
     CmdletsToExport      = @(
         'Connect-DaskScheduler', 'Start-DaskScheduler', 'Start-DaskWorker', 'Submit-DaskTask', 'Get-DaskResult',
-        'Copy-DaskData', 'Send-DaskData', 'Stop-DaskTask', 'Wait-DaskTask', 'Get-DaskTask', 'Get-DaskWorker', 'Stop-DaskClient'
+        'Copy-DaskData', 'Send-DaskData', 'Stop-DaskTask', 'Wait-DaskTask', 'Get-DaskTask', 'Get-DaskWorker', 'Stop-DaskClient',
+        'Send-DaskQueueItem', 'Receive-DaskQueueItem', 'Get-DaskQueue', 'Set-DaskVariable', 'Get-DaskVariable',
+        'Remove-DaskVariable', 'Enter-DaskLock', 'Exit-DaskLock', 'Enter-DaskSemaphore', 'Exit-DaskSemaphore',
+        'Enter-DaskMultiLock', 'Exit-DaskMultiLock',
+        'Set-DaskEvent', 'Clear-DaskEvent', 'Wait-DaskEvent', 'Test-DaskEvent'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -85,6 +85,55 @@ BeforeDiscovery {
                 $Output | Should -Be 'answer from fast'
                 $mirrors[0].State | Should -Be 'Cancelled'
             } }
+        'Send-DaskQueueItem 1'    = @{ Check = { $Output | Should -Be 1, 2, 3, 4, 5 } }
+        'Send-DaskQueueItem 2'    = @{ Check = { $Output | Should -Be 42 } }
+        'Receive-DaskQueueItem 1' = @{ Check = { $Output | Should -Be 'a', 'b', 'c' } }
+        'Receive-DaskQueueItem 2' = @{ Check = { $Output | Should -BeLike 'DaskQueueEmpty,*' } }
+        'Get-DaskQueue 1'         = @{ Check = {
+                $Output | Should -HaveCount 1
+                $Output[0].Name | Should -Be 'backlog'
+                $Output[0].Count | Should -Be 3
+                (Get-DaskQueue 'backlog').Count | Should -Be 0
+            } }
+        'Get-DaskQueue 2'         = @{ Check = { $Output | Should -Be 0 } }
+        'Set-DaskVariable 1'      = @{ Check = { $Output | Should -Be 'fast' } }
+        'Set-DaskVariable 2'      = @{ Check = { $Output | Should -Be 5050; Get-DaskVariable 'dataset' | Should -BeOfType ([DaskPS.Client.DaskNode]) } }
+        'Get-DaskVariable 1'      = @{ Check = { $Output | Should -Be 'hello' } }
+        'Get-DaskVariable 2'      = @{ Check = { "$Output" | Should -Be 'OperationTimeout' } }
+        'Remove-DaskVariable 1'   = @{ Check = {
+                $Output | Should -BeNullOrEmpty
+                Wait-Until { $null -eq (Get-DaskVariable 'temp' -Timeout 0 -ErrorAction SilentlyContinue) } -Because 'the variable to be deleted'
+            } }
+        'Remove-DaskVariable 2'   = @{ Check = { $Output | Should -Be 1 } }
+        'Enter-DaskLock 1'        = @{ Check = { $Output | Should -BeLike 'written by *'; Enter-DaskLock 'report' -Timeout '00:00:05' { 'free' } | Should -Be 'free' } }
+        'Enter-DaskLock 2'        = @{ Check = { $Output | Should -Be 'holding db'; Enter-DaskLock 'db' -Timeout '00:00:05' { 'free' } | Should -Be 'free' } }
+        'Exit-DaskLock 1'         = @{ Check = { $Output | Should -Be 'updating the cache'; Enter-DaskLock 'cache' -Timeout '00:00:05' { 'free' } | Should -Be 'free' } }
+        'Exit-DaskLock 2'         = @{ Check = { $Output | Should -BeLike 'DaskLockNotHeld,*' } }
+        'Enter-DaskMultiLock 1'   = @{ Check = {
+                $Output | Should -Be 'moving data from input to output'
+                Enter-DaskMultiLock 'output', 'input' -Timeout '00:00:05' { 'free' } | Should -Be 'free'
+            } }
+        'Enter-DaskMultiLock 2'   = @{ Check = {
+                $Output | Should -Be 'using one of two GPUs'
+                Enter-DaskMultiLock 'gpu0', 'gpu1' -Timeout '00:00:05' { 'free' } | Should -Be 'free'
+            } }
+        'Exit-DaskMultiLock 1'    = @{ Check = {
+                $Output | Should -Be 'holding left and right'
+                Enter-DaskMultiLock 'left', 'right' -Timeout '00:00:05' { 'free' } | Should -Be 'free'
+            } }
+        'Exit-DaskMultiLock 2'    = @{ Check = { $Output | Should -BeLike 'DaskMultiLockNotHeld,*' } }
+        'Enter-DaskSemaphore 1'   = @{ Check = { $Output | Should -Be 'one of at most two downloads' } }
+        'Enter-DaskSemaphore 2'   = @{ Check = { $Output | Should -BeLike 'DaskSemaphoreTimeout,*' } }
+        'Exit-DaskSemaphore 1'    = @{ Check = { $Output | Should -Be 'uploading' } }
+        'Exit-DaskSemaphore 2'    = @{ Check = { $Output | Should -BeLike 'DaskSemaphoreNotHeld,*' } }
+        'Set-DaskEvent 1'         = @{ Check = { $Output | Should -Be $true } }
+        'Set-DaskEvent 2'         = @{ Check = { $Output | Should -Be 'released' } }
+        'Clear-DaskEvent 1'       = @{ Check = { $Output | Should -Be $false } }
+        'Clear-DaskEvent 2'       = @{ Check = { $Output | Should -Be $false } }
+        'Wait-DaskEvent 1'        = @{ Check = { $Output | Should -Be 'started' } }
+        'Wait-DaskEvent 2'        = @{ Check = { $Output | Should -BeLike 'DaskEventTimeout,*' } }
+        'Test-DaskEvent 1'        = @{ Check = { $Output | Should -Be $false } }
+        'Test-DaskEvent 2'        = @{ Check = { $Output | Should -Be 'flag is set' } }
         'Submit-DaskTask 1'       = @{ Check = { $Output | Should -Be 4 } }
         'Submit-DaskTask 3'       = @{ Check = { $Output | Should -Be 136 } }
         'Submit-DaskTask 2'       = @{ Check = { $Output | Should -Be $true, $false } }

@@ -14,8 +14,12 @@ Describe 'The module' {
     It 'exports exactly its cmdlets and runs on Desktop and Core' {
         $module = Get-Module DaskPS
         $module.ExportedCmdlets.Keys | Sort-Object | Should -Be @(
-            'Connect-DaskScheduler', 'Copy-DaskData', 'Get-DaskResult', 'Get-DaskTask', 'Get-DaskWorker', 'Send-DaskData',
-            'Start-DaskScheduler', 'Start-DaskWorker', 'Stop-DaskClient', 'Stop-DaskTask', 'Submit-DaskTask', 'Wait-DaskTask')
+            'Clear-DaskEvent', 'Connect-DaskScheduler', 'Copy-DaskData', 'Enter-DaskLock', 'Enter-DaskMultiLock',
+            'Enter-DaskSemaphore', 'Exit-DaskLock', 'Exit-DaskMultiLock', 'Exit-DaskSemaphore', 'Get-DaskQueue',
+            'Get-DaskResult', 'Get-DaskTask', 'Get-DaskVariable', 'Get-DaskWorker', 'Receive-DaskQueueItem', 'Remove-DaskVariable',
+            'Send-DaskData', 'Send-DaskQueueItem', 'Set-DaskEvent', 'Set-DaskVariable', 'Start-DaskScheduler',
+            'Start-DaskWorker', 'Stop-DaskClient', 'Stop-DaskTask', 'Submit-DaskTask', 'Test-DaskEvent',
+            'Wait-DaskEvent', 'Wait-DaskTask')
         $manifest = Import-PowerShellDataFile (Get-DaskPSManifest)
         $manifest.CompatiblePSEditions | Should -Be 'Desktop', 'Core'
         $manifest.CmdletsToExport | Should -Not -Contain '*'

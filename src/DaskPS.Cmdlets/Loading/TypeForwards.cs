@@ -16,6 +16,8 @@ using System.Runtime.CompilerServices;
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskSchedulerLostException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.KeysUnavailableException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskValueTooDeepException))]
+[assembly: TypeForwardedTo(typeof(DaskPS.Client.Coordination.DaskValueNotPlainException))]
+[assembly: TypeForwardedTo(typeof(DaskPS.Client.Coordination.DaskNotHeldException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Comm.CommClosedException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Comm.DaskAddressException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Comm.DaskTlsException))]

@@ -15,6 +15,13 @@ namespace DaskPS.Cmdlets.Values
         public static object? ToWire(object? value, int depth = DefaultDepth) =>
             PlainValues.ToWire(value, Unwrap, other => new CliXmlValue(PSSerializer.Serialize(other, depth)));
 
+        /// <summary>
+        /// A value for a dask queue or variable, which every dask client must read: plain msgpack or a node, never CliXml
+        /// (the core refuses anything else, naming its type).
+        /// </summary>
+        public static object? ToPlain(object? value) =>
+            PlainValues.ToWire(value, Unwrap, other => other is PSObject ps ? ps.BaseObject : other);
+
         public static object? FromWire(object? value) =>
             PlainValues.FromWire(value, xml => PSSerializer.Deserialize(xml.Xml));
 

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
+using DaskPS.Client.Coordination;
 using DaskPS.Comm;
 using DaskPS.Dialects;
 using DaskPS.Internal;
@@ -45,6 +46,7 @@ namespace DaskPS.Client
             _values = new ValueFetcher(_pool, _scheduler, options.Logger, options.MaxValueBytes);
             Id = $"DaskPS-Client-{Guid.NewGuid():N}";
             _reports = new ClientReports(_keys, _scheduler, options, Id);
+            Coordination = new ClientCoordination(this, options.Logger, options.LeaseTimeout);
         }
 
         public string Id { get; }
@@ -55,6 +57,9 @@ namespace DaskPS.Client
         public MsgMap Versions => Link.Versions;
 
         public SchedulerDialect Dialect => Link.Dialect;
+
+        /// <summary>The queues this client opened and the locks and leases it holds.</summary>
+        internal ClientCoordination Coordination { get; }
 
         public bool IsConnected => Volatile.Read(ref _closed) == 0 && _lost is null;
 
@@ -326,6 +331,20 @@ namespace DaskPS.Client
         public Task WaitForWorkersAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default) =>
             _scheduler.WaitForWorkersAsync(count, timeout, cancellationToken);
 
+        /// <summary>A request to the scheduler and its reply (the coordination primitives' calls).</summary>
+        internal Task<object?> CallSchedulerAsync(string op, (string, object?)[] arguments, CancellationToken cancellationToken)
+        {
+            ThrowIfUnusable();
+            return _scheduler.CallAsync(op, arguments, cancellationToken);
+        }
+
+        /// <summary>A message on this client's stream to the scheduler.</summary>
+        internal void SendToScheduler(MsgMap message)
+        {
+            ThrowIfUnusable();
+            Link.Send(message);
+        }
+
         /// <summary>Drops everything this client computed or scattered (the scheduler tells the workers).</summary>
         public void Reset()
         {
@@ -353,6 +372,7 @@ namespace DaskPS.Client
             }
             finally
             {
+                Coordination.Dispose();
                 await _pool.DisposeAsync().ConfigureAwait(false);
                 _keys.FailAll(new DaskSchedulerLostException("The client was shut down."));
                 if (_link is not null)

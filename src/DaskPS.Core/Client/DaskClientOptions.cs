@@ -21,6 +21,14 @@ namespace DaskPS.Client
         /// <summary>Which failures client-side retries apply to; all of them when null.</summary>
         public Func<DaskTaskException, bool>? RetryOn { get; set; }
 
+        /// <summary>
+        /// How long the scheduler keeps a semaphore or lock lease that is not refreshed; the client refreshes its leases
+        /// every fifth of it, as Python clients do. From dask.distributed 2024.7.1 the client that registers a semaphore
+        /// tells the scheduler; before, the scheduler's own distributed.scheduler.locks.lease-timeout applies, and this
+        /// should match it. Default 30 s, dask's default.
+        /// </summary>
+        public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
         /// <summary>Largest single value the client decodes.</summary>
         public int MaxValueBytes { get; set; } = int.MaxValue;
     }

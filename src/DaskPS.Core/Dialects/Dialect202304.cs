@@ -16,6 +16,8 @@ namespace DaskPS.Dialects
     /// <item>2023.4–2023.8.0: workers get the task as legacy function/args fields; from 2023.8.1 as a pickled run_spec.</item>
     /// <item>2023.8.1: get_data no longer takes max_connections (so no client can forbid "busy").</item>
     /// <item>2024.5.2: update-graph requires span_metadata.</item>
+    /// <item>2024.7.1: Lock is a semaphore of one lease; semaphore_register requires lease_timeout.</item>
+    /// <item>2024.8.2: a variable's reader confirms a future with variable-future-received-confirm.</item>
     /// <item>2024.11.0: tasks are dask Task objects (before: legacy tuples); 2025.1.0 adds the Task slot _data_producer.</item>
     /// <item>2025.3.0: cancel requires reason and msg.</item>
     /// </list>
@@ -26,6 +28,8 @@ namespace DaskPS.Dialects
 
         private static readonly DaskRelease RunSpecPickled = DaskRelease.Parse("2023.8.1");
         private static readonly DaskRelease SpanMetadataRequired = DaskRelease.Parse("2024.5.2");
+        private static readonly DaskRelease LockSemaphores = DaskRelease.Parse("2024.7.1");
+        private static readonly DaskRelease VariableReceivedConfirm = DaskRelease.Parse("2024.8.2");
         private static readonly DaskRelease TaskObjects = DaskRelease.Parse("2024.11.0");
         private static readonly DaskRelease DataProducerSlot = DaskRelease.Parse("2025.1.0");
         private static readonly DaskRelease LongRunningRunId = DaskRelease.Parse("2025.2.0");
@@ -62,5 +66,9 @@ namespace DaskPS.Dialects
         protected override bool CancelTakesReason => Release >= CancelReasonRequired;
 
         protected override bool LongRunningTakesRunId => Release >= LongRunningRunId;
+
+        public override bool LocksAreSemaphores => Release >= LockSemaphores;
+
+        public override string VariableFutureReceivedOp => Release >= VariableReceivedConfirm ? "variable-future-received-confirm" : base.VariableFutureReceivedOp;
     }
 }

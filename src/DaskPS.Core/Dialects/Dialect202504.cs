@@ -15,7 +15,8 @@ namespace DaskPS.Dialects
     /// Task objects with all nine slots. An LLGExpr has no per-task annotations, so each run of nodes with equal options
     /// is its own update-graph with message-level annotations (runs are in dependency order, so every dependency is
     /// known to the scheduler when a run arrives). Workers get the Task with positional state; compute-task has no
-    /// duration; cancel requires reason and msg; get_data takes no max_connections.
+    /// duration; cancel requires reason and msg; get_data takes no max_connections; Lock is a semaphore of one lease;
+    /// a variable's reader confirms a future with variable-future-received-confirm.
     /// </summary>
     internal sealed class Dialect202504 : SchedulerDialect
     {
@@ -59,5 +60,9 @@ namespace DaskPS.Dialects
         protected override bool CancelTakesReason => true;
 
         protected override bool LongRunningTakesRunId => true;
+
+        public override bool LocksAreSemaphores => true;
+
+        public override string VariableFutureReceivedOp => "variable-future-received-confirm";
     }
 }

@@ -68,6 +68,16 @@ namespace DaskPS.Dialects
         /// <summary>Whether get_data takes max_connections: false, by which a client forbids a "busy" answer.</summary>
         public virtual bool ClientsCanForbidBusy => true;
 
+        /// <summary>Whether Python's Lock is a semaphore of one lease (semaphore_* ops) rather than the scheduler's lock_acquire/lock_release.</summary>
+        public virtual bool LocksAreSemaphores => false;
+
+        /// <summary>Whether semaphore_register requires the lease_timeout that the registering client chose.</summary>
+        public virtual bool SemaphoresTakeLeaseTimeout => LocksAreSemaphores;
+
+        /// <summary>The stream message by which a client that got a variable's future tells the scheduler it has it.</summary>
+        public virtual string VariableFutureReceivedOp => "variable-future-release";
+
+
         /// <summary>Whether a client cancels over its stream (cancel-keys, from 2023.3.1) rather than by a call (cancel).</summary>
         public virtual bool CancelsOnStream => true;
 

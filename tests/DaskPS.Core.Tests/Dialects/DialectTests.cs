@@ -136,6 +136,21 @@ namespace DaskPS.Core.Tests.Dialects
         public void ClientsForbidBusyOnlyWhereGetDataTakesMaxConnections(string version, bool expected) =>
             Assert.Equal(expected, Dialect(version).ClientsCanForbidBusy);
 
+        [Theory]
+        [InlineData("2022.12.1", false, "variable-future-release")]
+        [InlineData("2024.7.0", false, "variable-future-release")]
+        [InlineData("2024.7.1", true, "variable-future-release")]
+        [InlineData("2024.8.2", true, "variable-future-received-confirm")]
+        [InlineData("2026.7.1", true, "variable-future-received-confirm")]
+        public void LocksBecomeSemaphoresAndTheVariableConfirmIsRenamedAtTheirReleases(string version, bool semaphores, string confirmOp)
+        {
+            SchedulerDialect dialect = SchedulerDialect.ForRelease(DaskRelease.Parse(version));
+
+            Assert.Equal(semaphores, dialect.LocksAreSemaphores);
+            Assert.Equal(semaphores, dialect.SemaphoresTakeLeaseTimeout);
+            Assert.Equal(confirmOp, dialect.VariableFutureReceivedOp);
+        }
+
         [Fact]
         public void TheThirdGenerationSendsOneUpdatePerRunOfEqualOptionsWithItsAnnotations()
         {

@@ -30,6 +30,10 @@ namespace DaskPS.Protocol.Messages
         /// <summary>The scheduler's dialect, set once the link is up.</summary>
         public SchedulerDialect Dialect { get; set; } = null!;
 
+        /// <summary>Any scheduler op, untyped: the coordination extensions' calls are typed where they are used (Client/Coordination).</summary>
+        public Task<object?> CallAsync(string op, (string, object?)[] arguments, CancellationToken cancellationToken) =>
+            Scheduler.CallAsync(op, arguments, cancellationToken);
+
         /// <summary>scatter: places serialized values (key to payload) on workers.</summary>
         public async Task ScatterAsync(IReadOnlyDictionary<string, SerializedPayload> data, IReadOnlyList<string>? workers, string clientId, bool broadcast, CancellationToken cancellationToken)
         {
