@@ -87,17 +87,10 @@ Describe 'Queues' {
         Get-DaskResult $received -Client $other | Should -Be 42
     }
 
-    It 'is read by a Python client after a DaskPS task filled it (the task connects with -Client)' {
-        # Intent: a task filling a queue with the cmdlets. The task connects its own session and passes -Client; once a
-        # task's default session reaches its worker's scheduler, the same script works without Connect and -Client.
+    It 'is read by a Python client after a DaskPS task filled it (the task reaches its own cluster by default)' {
         $filled = Submit-DaskTask {
-            Import-Module $using:manifest
-            $s = Connect-DaskScheduler $using:address -NoDefault
-            try {
-                1, 'two', @{ k = @(1, 2) }, [byte[]](1, 2) | Send-DaskQueueItem 'from-task' -Client $s
-                (Get-DaskQueue 'from-task' -Client $s).Count
-            }
-            finally { Stop-DaskClient -Client $s -Confirm:$false }
+            1, 'two', @{ k = @(1, 2) }, [byte[]](1, 2) | Send-DaskQueueItem 'from-task'
+            (Get-DaskQueue 'from-task').Count
         }
         Get-DaskResult $filled -Timeout '0:1:0' | Should -Be 4
 
@@ -161,19 +154,15 @@ Describe 'Locks' {
     }
 
     It 'lets one of two tasks at a time hold it' {
+        # Tasks on one worker share its client: each Enter still takes the lock for itself.
         $tasks = 'a', 'b' | Submit-DaskTask {
-            Import-Module $using:manifest
-            $s = Connect-DaskScheduler $using:address -NoDefault
-            try {
-                foreach ($round in 1..3) {
-                    Enter-DaskLock 'tasks' -Client $s -Timeout '0:1:0' -ErrorAction Stop {
-                        Send-DaskQueueItem 'turns' "enter $_" -Client $s
-                        Start-Sleep -Milliseconds 100  # the work done under the lock
-                        Send-DaskQueueItem 'turns' "exit $_" -Client $s
-                    }
+            foreach ($round in 1..3) {
+                Enter-DaskLock 'tasks' -Timeout '0:1:0' -ErrorAction Stop {
+                    Send-DaskQueueItem 'turns' "enter $_"
+                    Start-Sleep -Milliseconds 100  # the work done under the lock
+                    Send-DaskQueueItem 'turns' "exit $_"
                 }
             }
-            finally { Stop-DaskClient -Client $s -Confirm:$false }
         }
         $null = Get-DaskResult $tasks -Timeout '0:2:0' -ErrorAction Stop
         $turns = @(Receive-DaskQueueItem 'turns' -All)
@@ -234,14 +223,9 @@ Describe 'Events' {
     It 'wakes a task waiting on it' {
         Clear-DaskEvent 'go'
         $waiter = Submit-DaskTask {
-            Import-Module $using:manifest
-            $s = Connect-DaskScheduler $using:address -NoDefault
-            try {
-                Send-DaskQueueItem 'waiting' 'ready' -Client $s
-                Wait-DaskEvent 'go' -Client $s -Timeout '0:1:0' -ErrorAction Stop
-                'woke'
-            }
-            finally { Stop-DaskClient -Client $s -Confirm:$false }
+            Send-DaskQueueItem 'waiting' 'ready'
+            Wait-DaskEvent 'go' -Timeout '0:1:0' -ErrorAction Stop
+            'woke'
         }
         Receive-DaskQueueItem 'waiting' -Timeout '0:1:0' | Should -Be 'ready'
         Test-DaskEvent 'go' | Should -BeFalse
