@@ -12,14 +12,8 @@ namespace DaskPS.Cmdlets.Commands
     /// <summary>Copies nodes' results onto more workers (dask's replicate).</summary>
     [Cmdlet(VerbsCommon.Copy, "DaskData", SupportsShouldProcess = true)]
     [OutputType(typeof(DaskNode))]
-    public sealed class CopyDaskDataCommand : DaskCmdlet
+    public sealed class CopyDaskDataCommand : DaskNodesCmdlet
     {
-        private readonly List<DaskNode> _nodes = new List<DaskNode>();
-
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public DaskNode[] Node { get; set; } = null!;
-
         /// <summary>Copies to keep in all (default: one on every worker).</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
@@ -33,16 +27,11 @@ namespace DaskPS.Cmdlets.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        [Parameter]
-        public DaskSession? Client { get; set; }
-
-        protected override void ProcessRecord() => _nodes.AddRange(Node);
-
         protected override void EndProcessing()
         {
-            DaskSession session = ResolveSession(Client);
+            DaskSession session = ResolveNodesSession();
             string where = Workers is { Length: > 0 } ? string.Join(", ", Workers) : Count is int n ? $"{n} workers" : "every worker";
-            if (_nodes.Count == 0 || !ShouldProcess($"{_nodes.Count} node(s)", $"Copy to {where}"))
+            if (Nodes.Count == 0 || !ShouldProcess($"{Nodes.Count} node(s)", $"Copy to {where}"))
             {
                 return;
             }
@@ -55,17 +44,17 @@ namespace DaskPS.Cmdlets.Commands
                         "Start the scheduler with the dask setting distributed.scheduler.active-memory-manager.start: false (schedulers DaskPS starts have it off).");
                 }
 
-                Await(ct => session.Client.ReplicateAsync(_nodes, Count, Workers, ct));
+                Await(ct => session.Client.ReplicateAsync(Nodes, Count, Workers, ct));
             }
             catch (DaskException e)
             {
-                WriteError(Error(e, "DaskCopyFailed", CategoryOf(e), _nodes));
+                WriteError(Error(e, "DaskCopyFailed", CategoryOf(e), Nodes));
                 return;
             }
 
             if (PassThru)
             {
-                WriteObject(_nodes, enumerateCollection: true);
+                WriteObject(Nodes, enumerateCollection: true);
             }
         }
     }

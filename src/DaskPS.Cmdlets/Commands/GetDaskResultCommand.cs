@@ -19,15 +19,10 @@ namespace DaskPS.Cmdlets.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "DaskResult")]
     [OutputType(typeof(object))]
-    public sealed class GetDaskResultCommand : DaskCmdlet
+    public sealed class GetDaskResultCommand : DaskNodesCmdlet
     {
         private const int ProgressThreshold = 10;
         private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(50);
-        private readonly List<DaskNode> _nodes = new List<DaskNode>();
-
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public DaskNode[] Node { get; set; } = null!;
 
         /// <summary>How long to wait for all results and fetch them; nodes not in hand by then write a timeout error.</summary>
         [Parameter]
@@ -37,14 +32,9 @@ namespace DaskPS.Cmdlets.Commands
         [Parameter]
         public SwitchParameter AsCompleted { get; set; }
 
-        [Parameter]
-        public DaskSession? Client { get; set; }
-
-        protected override void ProcessRecord() => _nodes.AddRange(Node);
-
         protected override void EndProcessing()
         {
-            DaskSession session = ResolveSession(Client, _nodes);
+            DaskSession session = ResolveNodesSession();
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
             if (Timeout is TimeSpan limit)
             {
@@ -64,7 +54,7 @@ namespace DaskPS.Cmdlets.Commands
                 });
             }
 
-            foreach (DaskNode node in AsCompleted ? _nodes.Distinct() : _nodes)
+            foreach (DaskNode node in AsCompleted ? Nodes.Distinct() : Nodes)
             {
                 if (!outcomes.TryGetValue(node, out DaskOutcome? outcome))
                 {
@@ -84,7 +74,7 @@ namespace DaskPS.Cmdlets.Commands
         /// </summary>
         private void FetchAsTheyFinish(DaskClient client, CancellationToken deadline, Action<DaskOutcome> fetched)
         {
-            DaskNode[] distinct = _nodes.Distinct().ToArray();
+            DaskNode[] distinct = Nodes.Distinct().ToArray();
             var finished = new ConcurrentQueue<DaskNode>();
             // A failed node is finished too (its outcome carries the error); one the deadline cut off is not.
             Task allWaited = Task.WhenAll(distinct.Select(node => client.WaitAsync(node, deadline).ContinueWith(

@@ -15,34 +15,23 @@ namespace DaskPS.Cmdlets.Commands
     /// result is forgotten. A run that ignores the stop is reported; -Force gives it up so its slot is free again.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "DaskTask", SupportsShouldProcess = true)]
-    public sealed class StopDaskTaskCommand : DaskCmdlet
+    public sealed class StopDaskTaskCommand : DaskNodesCmdlet
     {
         /// <summary>How long workers wait for running tasks to stop before reporting them stuck.</summary>
         private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
-        private readonly List<DaskNode> _nodes = new List<DaskNode>();
-
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public DaskNode[] Node { get; set; } = null!;
-
         /// <summary>Cancel even if other clients want these keys, and give up runs that ignore their stop.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        [Parameter]
-        public DaskSession? Client { get; set; }
-
-        protected override void ProcessRecord() => _nodes.AddRange(Node);
-
         protected override void EndProcessing()
         {
-            if (_nodes.Count == 0)
+            if (Nodes.Count == 0)
             {
                 return;
             }
 
-            DaskSession session = ResolveSession(Client, _nodes);
-            if (!ShouldProcess(string.Join(", ", _nodes.Select(n => n.Key).Take(5)) + (_nodes.Count > 5 ? ", …" : string.Empty), "Cancel"))
+            DaskSession session = ResolveNodesSession();
+            if (!ShouldProcess(string.Join(", ", Nodes.Select(n => n.Key).Take(5)) + (Nodes.Count > 5 ? ", …" : string.Empty), "Cancel"))
             {
                 return;
             }
@@ -50,11 +39,11 @@ namespace DaskPS.Cmdlets.Commands
             IReadOnlyList<DaskRunStop> stops;
             try
             {
-                stops = Await(ct => session.Client.StopAsync(_nodes, Force, Force, StopGrace, ct));
+                stops = Await(ct => session.Client.StopAsync(Nodes, Force, Force, StopGrace, ct));
             }
             catch (DaskException e)
             {
-                WriteError(Error(e, "DaskCancelFailed", CategoryOf(e), _nodes));
+                WriteError(Error(e, "DaskCancelFailed", CategoryOf(e), Nodes));
                 return;
             }
 
@@ -86,14 +75,8 @@ namespace DaskPS.Cmdlets.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Wait, "DaskTask")]
     [OutputType(typeof(DaskNode))]
-    public sealed class WaitDaskTaskCommand : DaskCmdlet
+    public sealed class WaitDaskTaskCommand : DaskNodesCmdlet
     {
-        private readonly List<DaskNode> _nodes = new List<DaskNode>();
-
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public DaskNode[] Node { get; set; } = null!;
-
         /// <summary>Stop at the first node that finishes.</summary>
         [Parameter]
         public SwitchParameter Any { get; set; }
@@ -101,20 +84,15 @@ namespace DaskPS.Cmdlets.Commands
         [Parameter]
         public TimeSpan? Timeout { get; set; }
 
-        [Parameter]
-        public DaskSession? Client { get; set; }
-
-        protected override void ProcessRecord() => _nodes.AddRange(Node);
-
         protected override void EndProcessing()
         {
-            if (_nodes.Count == 0)
+            if (Nodes.Count == 0)
             {
                 return;
             }
 
-            DaskSession session = ResolveSession(Client, _nodes);
-            DaskNode[] distinct = _nodes.Distinct().ToArray();
+            DaskSession session = ResolveNodesSession();
+            DaskNode[] distinct = Nodes.Distinct().ToArray();
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
             if (Timeout is TimeSpan limit)
             {

@@ -74,6 +74,31 @@ namespace DaskPS.Client.Coordination
             }
         }
 
+        /// <summary>
+        /// After an acquire: remembers the id when it was granted, and when the wait was cancelled meanwhile gives it back
+        /// at once (through <paramref name="release"/>) before throwing, so a cancelled Enter never leaves a lock held.
+        /// </summary>
+        public async Task<bool> KeepOrGiveBackAsync(bool acquired, string kind, string name, string id, Func<CancellationToken, Task> release, CancellationToken cancellationToken)
+        {
+            if (!acquired)
+            {
+                return false;
+            }
+
+            Hold(kind, name, id);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                using (CancellationTokenSource givingBack = SlicedWait.GivingBack())
+                {
+                    await release(givingBack.Token).ConfigureAwait(false);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            return true;
+        }
+
         /// <summary>The oldest id this client holds of <paramref name="name"/>, no longer held; null when it holds none.</summary>
         public string? TakeHeld(string kind, string name)
         {

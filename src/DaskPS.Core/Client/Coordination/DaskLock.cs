@@ -41,21 +41,7 @@ namespace DaskPS.Client.Coordination
             {
                 ("name", Name), ("id", id), ("timeout", seconds),
             }, call).ConfigureAwait(false) is true, timeout, cancellationToken).ConfigureAwait(false);
-            if (acquired)
-            {
-                _client.Coordination.Hold(LockKind, Name, id);
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    using (CancellationTokenSource givingBack = SlicedWait.GivingBack())
-                    {
-                        await ReleaseAsync(givingBack.Token).ConfigureAwait(false);
-                    }
-
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-            }
-
-            return acquired;
+            return await _client.Coordination.KeepOrGiveBackAsync(acquired, LockKind, Name, id, ReleaseAsync, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>Releases the lock.</summary>

@@ -54,21 +54,7 @@ namespace DaskPS.Client.Coordination
                     ("locks", names), ("id", id), ("timeout", seconds), ("num_locks", (long)needed),
                 }, call).ConfigureAwait(false) is true;
             }, timeout, cancellationToken).ConfigureAwait(false);
-            if (acquired)
-            {
-                _client.Coordination.Hold(LockKind, Key, id);
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    using (CancellationTokenSource givingBack = SlicedWait.GivingBack())
-                    {
-                        await ReleaseAsync(givingBack.Token).ConfigureAwait(false);
-                    }
-
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-            }
-
-            return acquired;
+            return await _client.Coordination.KeepOrGiveBackAsync(acquired, LockKind, Key, id, ReleaseAsync, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>Releases the locks.</summary>

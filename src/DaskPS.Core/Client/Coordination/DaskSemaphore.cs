@@ -44,21 +44,7 @@ namespace DaskPS.Client.Coordination
             {
                 ("name", Name), ("timeout", seconds), ("lease_id", leaseId),
             }, call).ConfigureAwait(false) is true, timeout, cancellationToken).ConfigureAwait(false);
-            if (acquired)
-            {
-                _client.Coordination.Hold(LeaseKind, Name, leaseId);
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    using (CancellationTokenSource givingBack = SlicedWait.GivingBack())
-                    {
-                        await ReleaseAsync(givingBack.Token).ConfigureAwait(false);
-                    }
-
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-            }
-
-            return acquired;
+            return await _client.Coordination.KeepOrGiveBackAsync(acquired, LeaseKind, Name, leaseId, ReleaseAsync, cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>Releases the oldest lease this client holds.</summary>
