@@ -16,6 +16,7 @@ using System.Runtime.CompilerServices;
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskSchedulerLostException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.KeysUnavailableException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskValueTooDeepException))]
+[assembly: TypeForwardedTo(typeof(DaskPS.Client.DaskNodeState))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.Coordination.DaskValueNotPlainException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Client.Coordination.DaskNotHeldException))]
 [assembly: TypeForwardedTo(typeof(DaskPS.Comm.CommClosedException))]
