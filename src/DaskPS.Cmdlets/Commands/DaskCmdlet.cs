@@ -1,6 +1,4 @@
 using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -42,13 +40,6 @@ namespace DaskPS.Cmdlets.Commands
             }
 
             return session;
-        }
-
-        /// <summary>For cmdlets given nodes: the explicit session, else the one that follows all the nodes, else as above.</summary>
-        protected DaskSession ResolveSession(DaskSession? explicitSession, IReadOnlyCollection<DaskPS.Client.DaskNode> nodes)
-        {
-            DaskPS.Client.DaskClient? shared = nodes.Select(n => n.Client).Distinct().Count() == 1 ? nodes.First().Client : null;
-            return ResolveSession(explicitSession ?? (shared is null ? null : SessionRegistry.Of(shared)));
         }
 
         /// <summary>

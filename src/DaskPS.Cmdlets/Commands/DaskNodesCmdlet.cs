@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using DaskPS.Client;
 using DaskPS.Cmdlets.Sessions;
@@ -23,6 +24,10 @@ namespace DaskPS.Cmdlets.Commands
         protected override void ProcessRecord() => _nodes.AddRange(Node);
 
         /// <summary>-Client, else the session that follows all the nodes, else the default (or, in a task, its cluster).</summary>
-        protected DaskSession ResolveNodesSession() => ResolveSession(Client, _nodes);
+        protected DaskSession ResolveNodesSession()
+        {
+            DaskClient? shared = _nodes.Select(n => n.Client).Distinct().Count() == 1 ? _nodes[0].Client : null;
+            return ResolveSession(Client ?? (shared is null ? null : SessionRegistry.Of(shared)));
+        }
     }
 }

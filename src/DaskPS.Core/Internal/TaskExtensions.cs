@@ -20,5 +20,12 @@ namespace DaskPS.Internal
                 await (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false)).ConfigureAwait(false);
             }
         }
+
+        /// <summary>The task's result, unless the token fires first: then it stops waiting (not the task).</summary>
+        public static async Task<T> WithCancellation<T>(this Task<T> task, CancellationToken cancellationToken)
+        {
+            await ((Task)task).WithCancellation(cancellationToken).ConfigureAwait(false);
+            return await task.ConfigureAwait(false);
+        }
     }
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using DaskPS.Diagnostics;
+using DaskPS.Internal;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Protocol.Messages;
@@ -266,8 +267,9 @@ namespace DaskPS.Worker
                 object?[] args = (object?[])TaskSpec.Substitute(spec.Args.ToArray(), _table.Data.Argument)!;
                 var kwargs = spec.Kwargs is null ? null : (MsgMap?)TaskSpec.Substitute(spec.Kwargs, _table.Data.Argument);
                 var run = new WorkerTaskRun(this, _worker, task, stop, start);
-                // On its own thread: a runtime that blocks before it returns a task (a synchronous .NET method) can still be given up.
-                object? result = await UntilGivenUp(Task.Run(() => runtime.RunAsync(spec.Function, args, kwargs, run)), giveUp).ConfigureAwait(false);
+                // On its own thread: a runtime that blocks before it returns a task (a synchronous .NET method) can still be
+                // given up (Stop-DaskTask -Force), when the worker stops waiting for it.
+                object? result = await Task.Run(() => runtime.RunAsync(spec.Function, args, kwargs, run)).WithCancellation(giveUp).ConfigureAwait(false);
                 typeName = (result is TaskOutput output ? output.Output : result)?.GetType().Name ?? "NoneType";
                 try
                 {
@@ -314,22 +316,6 @@ namespace DaskPS.Worker
             }
 
             Dispatch();
-        }
-
-        /// <summary>The run's result, unless the run is given up first (it ignored its stop): then the worker moves on.</summary>
-        private static async Task<object?> UntilGivenUp(Task<object?> running, CancellationToken giveUp)
-        {
-            var givenUp = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (giveUp.Register(() => givenUp.TrySetResult(true)))
-            {
-                if (await Task.WhenAny(running, givenUp.Task).ConfigureAwait(false) != running)
-                {
-                    _ = running.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                    throw new OperationCanceledException("The run ignored its stop and was given up.");
-                }
-            }
-
-            return await running.ConfigureAwait(false);
         }
 
         private void ReportFinished(WorkerTask task, long size, string typeName, double start, double stop)
