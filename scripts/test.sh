@@ -5,8 +5,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# Each stage with the seconds since the start, so a slow one shows in CI's output.
+stage() { echo "== $1 (at $SECONDS s)"; }
 fail_setup() { echo "$1"; echo "tests: 0 passed, 1 failed, 0 skipped"; exit 1; }
 
+stage "setup"
 bash scripts/install-prerequisites.sh || fail_setup "Installing the Debian prerequisites failed."
 bash scripts/install-powershell.sh || fail_setup "Installing pwsh and Pester failed."
 dask2024=$(bash scripts/install-dask-2024.12.sh) || fail_setup "Installing dask 2024.12.1 failed."
@@ -36,6 +39,7 @@ count() {  # count <passed> <failed> <skipped>
   [ "$2" -eq 0 ] || status=1
 }
 
+stage "build"
 dotnet build DaskPS.slnx -c Release -nologo -v quiet || fail_setup "The build failed."
 # The module and core packages, which the Pester suite installs and inspects.
 dotnet pwsh -NoProfile -NonInteractive -File build.ps1 -Package >/dev/null || fail_setup "build.ps1 -Package failed."
@@ -50,7 +54,7 @@ for release in "${releases[@]}"; do
   for project in tests/*.Tests; do
     [ -f "$project/$(basename "$project").csproj" ] || continue
     log="$results/$(basename "$project")-$dask.log"
-    echo "== $(basename "$project") against dask.distributed $dask"
+    stage "$(basename "$project") against dask.distributed $dask"
     dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee "$log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     # dotnet test's summary: "Passed!  - Failed: 0, Passed: 5, Skipped: 0, Total: 5, ..."
@@ -65,8 +69,10 @@ for release in "${releases[@]}"; do
   done
 
   pester_out="$results/pester-$dask.txt"
-  echo "== Pester suite against dask.distributed $dask"
-  PYTHONPATH=${release#*=} dotnet pwsh -NoProfile -NonInteractive -File tests/Pester/Invoke-Tests.ps1 -ResultFile "$pester_out" || status=1
+  stage "Pester suite against dask.distributed $dask"
+  PYTHONPATH=${release#*=} dotnet pwsh -NoProfile -NonInteractive -File tests/Pester/Invoke-Tests.ps1 -ResultFile "$pester_out" \
+    2>&1 | tee "$results/pester-$dask.out"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   if [ -f "$pester_out" ]; then
     read -r p f s < "$pester_out"
     count "$p" "$f" "$s"
@@ -79,7 +85,7 @@ unset DASKPS_DASK_VERSION DASKPS_DASK_PYTHONPATH
 echo "dask.distributed releases the live suites ran against: ${ran[*]}"
 
 # The benchmark harness at smoke size: it must keep working (its figures mean nothing at this size).
-echo "== benchmark smoke run"
+stage "benchmark smoke run"
 if dotnet run -c Release --project bench/DaskPS.Benchmarks --no-build -- cluster; then
   count 1 0 0
 else
@@ -87,6 +93,12 @@ else
   count 0 1 0
 fi
 
+# The failed tests' names, last, where a truncated log still shows them (xunit's "[FAIL]", Pester's "[-]").
+if [ "$failed" -gt 0 ]; then
+  echo "failed tests:"
+  grep -hE '\[FAIL\]|\[-\]' "$results"/*.log "$results"/*.out 2>/dev/null | sed -E 's/\x1b\[[0-9;]*m//g' | sort -u | head -n 40
+fi
+stage "done"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] || status=1
 exit $status
