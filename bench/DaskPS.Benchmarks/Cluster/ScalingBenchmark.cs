@@ -29,7 +29,7 @@ namespace DaskPS.Benchmarks.Cluster
             _dask = dask;
         }
 
-        private int[] Sizes => _full ? new[] { 1_000, 10_000, 100_000 } : new[] { 100, 1_000 };
+        private int[] Sizes => _full ? new[] { 1_000, 10_000, 100_000 } : new[] { 50, 500 };
 
         /// <summary>
         /// Each side's time: a size whose expected time (the shape's last time per task times the size) would overrun it is
@@ -41,7 +41,7 @@ namespace DaskPS.Benchmarks.Cluster
 
         private const int WorkersPerProcess = 4;
 
-        private int ManyWorkersTasks => _full ? 10_000 : 1_000;
+        private int ManyWorkersTasks => _full ? 10_000 : 500;
 
         public async Task<int> RunAsync()
         {
