@@ -18,8 +18,9 @@
        module): the client's ScriptTask.Create (what Submit-DaskTask does per input: $using: capture, encoding, key)
        with and without a $using: variable, the spec's encoding alone, the Submit-DaskTask cmdlet in the running
        pipeline, Get-DaskResult of finished tasks, the worker's PowerShellRuntime on a warm runspace (target
-       <= 0.1 ms), a bare warm runspace doing the least a pipeline per task needs, and the script block invoked with
-       no pipeline at all; with the throughput each stage alone allows.
+       <= 0.1 ms), a pipeline per task running the runtime's wrapper script alone, a bare warm runspace doing the least
+       a pipeline per task needs, and the script block invoked with no pipeline at all; with the throughput each stage
+       alone allows.
 .EXAMPLE
     dotnet pwsh -File bench/powershell/Measure-ScriptTasks.ps1 -PipelineCount 5000 -Count 2000 -Slots 2
 .EXAMPLE
@@ -69,7 +70,7 @@ function Measure-Best([scriptblock] $Run, [object[]] $Expected, [switch] $InOrde
     $best
 }
 
-function Format-Micro([double] $Seconds) { [Math]::Round($Seconds * 1e6, 1) }
+function Format-Micro([double] $Seconds) { '{0:0.0}' -f ($Seconds * 1e6) }
 
 $schedulerJob = Start-DaskScheduler
 $workerJobs = @()
@@ -131,7 +132,7 @@ try {
                 Runner = $runner
                 Items = $work.Items
                 Seconds = [Math]::Round($m.Seconds, 3)
-                'Items/s' = [Math]::Round($work.Items / $m.Seconds)
+                'Items/s' = [long]($work.Items / $m.Seconds)
                 'Scheduler CPU/item (us)' = if ($runner -like 'DaskPS*') { Format-Micro ($m.SchedulerCpu / $work.Items) } else { '' }
             }
         }
@@ -155,6 +156,7 @@ try {
     $stages['result path: Get-DaskResult of finished tasks, per task'] = $watch.Elapsed.TotalMilliseconds * 1000 / $PipelineCount
     if (Compare-Object $results $expected -SyncWindow 0) { throw 'Wrong results from the profiled pipeline.' }
     $stages['worker: PowerShellRuntime, warm runspace (target <= 100)'] = [DaskPS.Benchmarks.ScriptTaskProfile]::RuntimeMicroseconds('$_ + 1', $ProfileCount)
+    $stages['worker: a pipeline per task running the runtime''s wrapper script'] = [DaskPS.Benchmarks.ScriptTaskProfile]::WrapperRunspaceMicroseconds('$_ + 1', $ProfileCount)
     $stages['worker floor: bare warm runspace, Invoke'] = [DaskPS.Benchmarks.ScriptTaskProfile]::BareRunspaceMicroseconds('$_ + 1', $ProfileCount, $false)
     $stages['worker floor: bare warm runspace, BeginInvoke'] = [DaskPS.Benchmarks.ScriptTaskProfile]::BareRunspaceMicroseconds('$_ + 1', $ProfileCount, $true)
     $stages['worker floor: script block in a warm runspace, no pipeline'] = [DaskPS.Benchmarks.ScriptTaskProfile]::ScriptBlockMicroseconds('$_ + 1', $ProfileCount)
@@ -164,8 +166,8 @@ try {
     $stages.Keys | ForEach-Object {
         [pscustomobject]@{
             Stage = $_
-            'us/task' = [Math]::Round($stages[$_], 1)
-            'tasks/s it allows alone' = if ($stages[$_] -gt 0) { [Math]::Round(1e6 / $stages[$_]) } else { '' }
+            'us/task' = '{0:0.0}' -f $stages[$_]
+            'tasks/s it allows alone' = if ($stages[$_] -gt 0) { [long](1e6 / $stages[$_]) } else { '' }
         }
     } | Format-Table -AutoSize | Out-String -Width 160
     "A worker stage allows $Slots times its tasks/s with $Slots workers; the client stages run in this one session."

@@ -3,9 +3,9 @@
 Usage:
   python_side.py standard <scheduler> <scheduler-pid> <worker-a> <worker-b> <tasks> <round-trips> <fan-width> <bytes> <idle-pause-ms>
       prints "RESULT {json}" once, with the keys the DaskPS side reports (ClusterBenchmark).
-  python_side.py scaling <scheduler> <scheduler-pid> <workers> <sizes,...> <budget-seconds>
+  python_side.py scaling <scheduler> <scheduler-pid> <workers> <sizes,...> <budget-seconds per shape>
       prints "RESULT {json}" per graph shape and size as each finishes (ScalingBenchmark); a size whose expected time
-      (the shape's last time per task times its size) would overrun the budget is left out.
+      (the shape's last time per task times its size) would overrun the shape's budget is left out.
 """
 import json
 import os
@@ -162,8 +162,8 @@ def scaling(client, meter, sizes, budget):
         leaves = client.map(add, [root] * (n - 2), range(n - 2), pure=False)
         assert client.submit(total, leaves, pure=False).result() == (n - 2) + sum(range(n - 2))
 
-    deadline = time.perf_counter() + budget
     for shape, run in (("map", run_map), ("chain", run_chain), ("fan", run_fan)):
+        deadline = time.perf_counter() + budget
         per_task = 0.0
         for n in sizes:
             if time.perf_counter() + per_task * n > deadline:
