@@ -128,13 +128,14 @@ namespace DaskPS.Benchmarks.Cluster
                 watch.Restart();
                 DaskNode node = client.Submit(Inc(4_000_000 + i));
                 Check(Equals(await client.ResultAsync(node), 4_000_001L + i), "busy round trip result");
+                double milliseconds = watch.Elapsed.TotalMilliseconds;
+                client.Release(new[] { node });
                 if (backgroundDone.IsCompleted)
                 {
                     break;
                 }
 
-                busy.Add(watch.Elapsed.TotalMilliseconds);
-                client.Release(new[] { node });
+                busy.Add(milliseconds);
             }
 
             await backgroundDone;
