@@ -122,6 +122,7 @@ def standard(client, meter, worker_a, worker_b, n_tasks, n_rtt, n_fan, n_bytes, 
     del background
     if busy:
         percentiles(out, "rtt_busy", busy)
+    out["rtt_busy_trips"] = len(busy)
 
     def run_fan():
         leaves = client.map(inc, range(n_fan), pure=False)

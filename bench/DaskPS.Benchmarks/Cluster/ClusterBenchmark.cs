@@ -141,6 +141,7 @@ namespace DaskPS.Benchmarks.Cluster
             await backgroundDone;
             client.Release(background);
             Percentiles(result, "rtt_busy", busy);
+            result["rtt_busy_trips"] = busy.Count;
 
             DaskNode[] leaves = Incs(5_000_000, FanWidth);
             DaskNode total = DaskNode.Call(Functions, nameof(BenchFunctions.Total), new object?[] { leaves });
@@ -314,6 +315,7 @@ namespace DaskPS.Benchmarks.Cluster
                 ("rtt_b2b_p90_ms", "round trip back-to-back p90 (ms)", false),
                 ("rtt_busy_p50_ms", "round trip busy p50 (ms)", false),
                 ("rtt_busy_p90_ms", "round trip busy p90 (ms)", false),
+                ("rtt_busy_trips", "busy trips that ended before the map", true),
                 ("loopback_mb_s", "raw loopback socket (MB/s)", true),
                 ("transfer_mb_s", "worker-to-worker transfer (MB/s)", true),
                 ("transfer_loopback_share", "transfer: share of loopback", true),
