@@ -84,14 +84,16 @@ done
 unset DASKPS_DASK_VERSION DASKPS_DASK_PYTHONPATH
 echo "dask.distributed releases the live suites ran against: ${ran[*]}"
 
-# The benchmark harness at smoke size: it must keep working (its figures mean nothing at this size).
-stage "benchmark smoke run"
-if dotnet run -c Release --project bench/DaskPS.Benchmarks --no-build -- cluster; then
-  count 1 0 0
-else
-  echo "The benchmark smoke run failed."
-  count 0 1 0
-fi
+# The benchmark harness at smoke size: it must keep working (its figures mean nothing at this size). Each part counts
+# as one test: the cluster table, the scaling graphs with 16 workers, and the script-block pipeline with its profile.
+smoke() {  # smoke <name> <command...>
+  stage "benchmark smoke run: $1"
+  if "${@:2}"; then count 1 0 0; else echo "The benchmark smoke run '$1' failed."; count 0 1 0; fi
+}
+smoke cluster dotnet run -c Release --project bench/DaskPS.Benchmarks --no-build -- cluster
+smoke scaling dotnet run -c Release --project bench/DaskPS.Benchmarks --no-build -- cluster --scaling
+smoke script-tasks dotnet pwsh -NoProfile -NonInteractive -File bench/powershell/Measure-ScriptTasks.ps1 \
+  -PipelineCount 200 -Count 20 -ProfileCount 300 -Repeat 1
 
 # The failed tests' names, last, where a truncated log still shows them (xunit's "[FAIL]", Pester's "[-]").
 if [ "$failed" -gt 0 ]; then

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading.Tasks;
 using BenchmarkDotNet.Running;
 using DaskPS.Benchmarks.Cluster;
@@ -9,7 +11,8 @@ namespace DaskPS.Benchmarks
 {
     /// <summary>
     /// <c>cluster [--full] [--dask 2022.12|2024.12]</c>: DaskPS vs the Python client and workers on one scheduler.
-    /// <c>worker &lt;scheduler&gt; &lt;name&gt; &lt;slots&gt;</c>: a DaskPS worker process (used by cluster).
+    /// <c>cluster --scaling [--full] [--dask …]</c>: map, chain and fan-out/fan-in graphs of growing size, and 16 DaskPS workers on one scheduler.
+    /// <c>worker &lt;scheduler&gt; &lt;name&gt; &lt;slots&gt; [&lt;workers&gt;]</c>: a process of one or more DaskPS workers (used by cluster).
     /// <c>values [--sizes 1MB,10MB,100MB,1GB]</c>: peak memory of the client and a worker per byte[] value, as a multiple of its size.
     /// <c>values-client &lt;scheduler&gt; &lt;task|scatter&gt; &lt;bytes&gt; &lt;worker pid&gt;</c>: the client process of one measurement (used by values).
     /// <c>lz4</c>: what lz4 on payload frames gains and costs for a 100 MB value.
@@ -17,13 +20,18 @@ namespace DaskPS.Benchmarks
     /// </summary>
     public static class Program
     {
+        public const string WorkerCommand = "worker";
+
         public static async Task<int> Main(string[] args)
         {
             if (args.Length > 0 && args[0] == "cluster")
             {
                 bool full = Array.IndexOf(args, "--full") >= 0;
                 int at = Array.IndexOf(args, "--dask");
-                return await new ClusterBenchmark(full, DaskInstallation.ForVersion(at >= 0 && at + 1 < args.Length ? args[at + 1] : "2022.12")).RunAsync();
+                DaskInstallation dask = DaskInstallation.ForVersion(at >= 0 && at + 1 < args.Length ? args[at + 1] : "2022.12");
+                return Array.IndexOf(args, "--scaling") >= 0
+                    ? await new ScalingBenchmark(full, dask).RunAsync()
+                    : await new ClusterBenchmark(full, dask).RunAsync();
             }
 
             if (args.Length > 0 && args[0] == "lz4")
@@ -42,11 +50,30 @@ namespace DaskPS.Benchmarks
                 return await ValueMemoryBenchmark.RunClientAsync(args[1], args[2], long.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            if (args.Length == 4 && args[0] == "worker")
+            if (args.Length is 4 or 5 && args[0] == WorkerCommand)
             {
-                await using var worker = new DaskWorker(new DaskWorkerOptions(args[1]) { Name = args[2], Slots = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) });
-                await worker.StartAsync();
-                await worker.Completion;
+                int slots = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
+                int count = args.Length == 5 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 1;
+                var workers = new List<DaskWorker>();
+                try
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        var worker = new DaskWorker(new DaskWorkerOptions(args[1]) { Name = count == 1 ? args[2] : $"{args[2]}-{i}", Slots = slots });
+                        workers.Add(worker);
+                        await worker.StartAsync();
+                    }
+
+                    await Task.WhenAll(workers.Select(w => w.Completion));
+                }
+                finally
+                {
+                    foreach (DaskWorker worker in workers)
+                    {
+                        await worker.DisposeAsync();
+                    }
+                }
+
                 return 0;
             }
 

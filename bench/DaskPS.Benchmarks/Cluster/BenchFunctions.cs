@@ -8,6 +8,8 @@ namespace DaskPS.Benchmarks.Cluster
     {
         public static long Inc(long x) => x + 1;
 
+        public static long Add(long x, long y) => x + y;
+
         public static long Total(long[] values)
         {
             long sum = 0;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -14,10 +15,18 @@ namespace DaskPS.Benchmarks.Cluster
 {
     /// <summary>
     /// One run, one scheduler: the Python client with two Python workers, then the DaskPS client with two DaskPS
-    /// worker processes, doing the same work; prints a table of both and their ratio.
+    /// worker processes, doing the same work; prints a table of both and their ratio. Every task workload also reports
+    /// the scheduler's CPU time per task in that run and the share of the scheduler's limit it reached; the transfers
+    /// are compared with a plain loopback socket moving the same bytes in the same run.
     /// </summary>
     internal sealed class ClusterBenchmark
     {
+        /// <summary>
+        /// Between idle round trips: dask's scheduler batches messages to a worker every 5 ms, so a trip that starts
+        /// within 5 ms of the last message waits for the next batch; after twice that the cluster is idle.
+        /// </summary>
+        public const int IdlePauseMilliseconds = 10;
+
         private const string SystemPython = DaskInstallation.SystemPython;
         private readonly bool _full;
         private readonly DaskInstallation _dask;
@@ -30,127 +39,182 @@ namespace DaskPS.Benchmarks.Cluster
 
         private int Tasks => _full ? 10_000 : 200;
 
-        private int RoundTrips => _full ? 200 : 20;
+        private int RoundTrips => _full ? 200 : 30;
 
         private int FanWidth => _full ? 1_000 : 50;
 
-        private long BigBytes => _full ? 100_000_000 : 1_000_000;
+        private long BigBytes => _full ? 1_000_000_000 : 1_000_000;
 
         public async Task<int> RunAsync()
         {
             await using LocalScheduler scheduler = await LocalScheduler.StartAsync(_dask.SchedulerOptions());
+            var meter = new SchedulerMeter(scheduler.ProcessId);
+            Table.PrintMachine(await DaskVersionAsync(_dask));
             Console.WriteLine($"scheduler {scheduler.Address}, size {(_full ? "full" : "smoke")}");
             Dictionary<string, double> python = await PythonSideAsync(scheduler);
-            Dictionary<string, double> daskps = await DaskPSSideAsync(scheduler);
-            (double pyEncode, double pyDecode, double csEncode, double csDecode) = await CodecAsync();
-            python["codec_encode_us"] = pyEncode;
-            python["codec_decode_us"] = pyDecode;
-            daskps["codec_encode_us"] = csEncode;
-            daskps["codec_decode_us"] = csDecode;
+            Dictionary<string, double> daskps = await DaskPSSideAsync(scheduler, meter);
+            // After both sides' memory peaks were read: this process holds the bytes twice while it measures.
+            double loopback = await LoopbackSocket.BytesPerSecondAsync(BenchFunctions.MakeBytes(BigBytes));
+            foreach (Dictionary<string, double> side in new[] { python, daskps })
+            {
+                side["loopback_mb_s"] = loopback / 1e6;
+                foreach (string transfer in new[] { "transfer", "gather_big" })
+                {
+                    side[transfer + "_mb_s"] = BigBytes / side[transfer + "_seconds"] / 1e6;
+                    side[transfer + "_loopback_share"] = BigBytes / side[transfer + "_seconds"] / loopback;
+                }
+            }
+
+            (python["codec_encode_us"], python["codec_decode_us"], daskps["codec_encode_us"], daskps["codec_decode_us"]) = await CodecAsync();
             Print(python, daskps);
             return 0;
         }
 
-        private async Task<Dictionary<string, double>> PythonSideAsync(LocalScheduler scheduler)
+        /// <summary>The release of dask.distributed an installation holds.</summary>
+        internal static async Task<string> DaskVersionAsync(DaskInstallation dask)
         {
-            var workers = new List<ChildProcess>();
-            try
-            {
-                for (int i = 0; i < 2; i++)
-                {
-                    workers.Add(ChildProcess.Start(SystemPython, new[]
-                    {
-                        "-m", "distributed.cli.dask_worker", scheduler.Address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
-                        "--name", $"py{i}", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
-                    }, _dask.Environment));
-                }
-
-                string[] addresses = await WorkerAddressesAsync(scheduler, 2);
-                string script = Path.Combine(AppContext.BaseDirectory, "python", "python_side.py");
-                await using ChildProcess client = ChildProcess.Start(SystemPython, new[] { script, scheduler.Address, _full ? "full" : "smoke", addresses[0], addresses[1] }, _dask.Environment);
-                string output = await client.CompleteAsync(TimeSpan.FromMinutes(10));
-                string json = output.Split('\n').First(l => l.StartsWith("RESULT ", StringComparison.Ordinal)).Substring(7);
-                var result = JsonSerializer.Deserialize<Dictionary<string, double>>(json)!;
-                result["workers_peak_rss_mb"] = workers.Sum(w => ProcessMemory.PeakMegabytes(w.Id));
-                return result;
-            }
-            finally
-            {
-                foreach (ChildProcess worker in workers)
-                {
-                    await worker.DisposeAsync();
-                }
-
-                await WorkerAddressesAsync(scheduler, 0);
-            }
+            await using ChildProcess python = ChildProcess.Start(SystemPython, new[] { "-c", "import distributed; print(distributed.__version__)" }, dask.Environment);
+            return (await python.CompleteAsync(TimeSpan.FromMinutes(1))).Trim();
         }
 
-        private async Task<Dictionary<string, double>> DaskPSSideAsync(LocalScheduler scheduler)
+        /// <summary>python_side.py's one "RESULT {json}" line.</summary>
+        internal static Dictionary<string, double> PythonResult(string line) =>
+            JsonSerializer.Deserialize<Dictionary<string, double>>(line.Substring("RESULT ".Length))!;
+
+        private async Task<Dictionary<string, double>> PythonSideAsync(LocalScheduler scheduler)
         {
-            var workers = new List<ChildProcess>();
-            try
+            await using WorkerGroup workers = await WorkerGroup.StartPythonAsync(scheduler, _dask, 2);
+            string script = Path.Combine(AppContext.BaseDirectory, "python", "python_side.py");
+            await using ChildProcess client = ChildProcess.Start(SystemPython, new[]
             {
-                string self = Environment.ProcessPath!;
-                for (int i = 0; i < 2; i++)
+                script, "standard", scheduler.Address, Invariant(scheduler.ProcessId), workers.Addresses[0], workers.Addresses[1],
+                Invariant(Tasks), Invariant(RoundTrips), Invariant(FanWidth), Invariant(BigBytes), Invariant(IdlePauseMilliseconds),
+            }, _dask.Environment);
+            string output = await client.CompleteAsync(TimeSpan.FromMinutes(10));
+            Dictionary<string, double> result = PythonResult(output.Split('\n').First(l => l.StartsWith("RESULT ", StringComparison.Ordinal)));
+            result["workers_peak_rss_mb"] = workers.PeakMegabytes;
+            return result;
+        }
+
+        private async Task<Dictionary<string, double>> DaskPSSideAsync(LocalScheduler scheduler, SchedulerMeter meter)
+        {
+            await using WorkerGroup workers = await WorkerGroup.StartDaskPSAsync(scheduler, 2);
+            string[] addresses = workers.Addresses;
+            await using DaskClient client = await DaskClient.ConnectAsync(scheduler.Address);
+            var result = new Dictionary<string, double>();
+
+            DaskNode[] nodes = Incs(0, Tasks);
+            IReadOnlyList<object?> values = Array.Empty<object?>();
+            Measured map = await meter.MeasureAsync(Tasks, async () =>
+            {
+                client.Submit(nodes);
+                values = await client.GatherAsync(nodes);
+            });
+            map.AddTo(result, "map");
+            Check(values.Select(v => (long)v!).SequenceEqual(Enumerable.Range(1, Tasks).Select(i => (long)i)), "map results");
+            client.Release(nodes);
+
+            await RoundTripsAsync(client, meter, result, "rtt_idle", 1_000_000, IdlePauseMilliseconds);
+            await RoundTripsAsync(client, meter, result, "rtt_b2b", 2_000_000, 0);
+
+            // Busy: the trips run while a map of Tasks keeps both workers occupied; only trips that ended before it did count.
+            DaskNode[] background = Incs(3_000_000, Tasks);
+            client.Submit(background);
+            Task<IReadOnlyList<object?>> backgroundDone = client.GatherAsync(background);
+            var busy = new List<double>();
+            var watch = new Stopwatch();
+            for (int i = 0; i < RoundTrips; i++)
+            {
+                watch.Restart();
+                DaskNode node = client.Submit(Inc(4_000_000 + i));
+                Check(Equals(await client.ResultAsync(node), 4_000_001L + i), "busy round trip result");
+                double milliseconds = watch.Elapsed.TotalMilliseconds;
+                client.Release(new[] { node });
+                if (backgroundDone.IsCompleted)
                 {
-                    workers.Add(ChildProcess.Start(self, new[] { "worker", scheduler.Address, $"daskps{i}", "1" }));
+                    break;
                 }
 
-                string[] addresses = await WorkerAddressesAsync(scheduler, 2);
-                await using DaskClient client = await DaskClient.ConnectAsync(scheduler.Address);
-                var result = new Dictionary<string, double>();
-                string functions = typeof(BenchFunctions).FullName!;
+                busy.Add(milliseconds);
+            }
 
-                var watch = Stopwatch.StartNew();
-                DaskNode[] nodes = Enumerable.Range(0, Tasks).Select(i => DaskNode.Call(functions, "Inc", new object?[] { (long)i })).ToArray();
-                client.Submit(nodes);
-                IReadOnlyList<object?> values = await client.GatherAsync(nodes);
-                result["throughput"] = Tasks / watch.Elapsed.TotalSeconds;
-                Check(values.Select(v => (long)v!).SequenceEqual(Enumerable.Range(1, Tasks).Select(i => (long)i)), "throughput results");
-                client.Release(nodes);
+            await backgroundDone;
+            client.Release(background);
+            Percentiles(result, "rtt_busy", busy);
+            result["rtt_busy_trips"] = busy.Count;
 
-                var samples = new List<double>();
+            DaskNode[] leaves = Incs(5_000_000, FanWidth);
+            DaskNode total = DaskNode.Call(Functions, nameof(BenchFunctions.Total), new object?[] { leaves });
+            (await meter.MeasureAsync(FanWidth + 1, async () =>
+            {
+                client.Submit(total);
+                Check(Equals(await client.ResultAsync(total), Enumerable.Range(0, FanWidth).Sum(i => 5_000_001L + i)), "fan-in total");
+            })).AddTo(result, "fan");
+
+            int holder = workers.Processes[0].Id, receiver = workers.Processes[1].Id;
+            double holderBaseline = ProcessMemory.ResidentBytes(holder), receiverBaseline = ProcessMemory.ResidentBytes(receiver);
+            DaskNode big = client.Submit(DaskNode.Call(Functions, nameof(BenchFunctions.MakeBytes), new object?[] { BigBytes }, new DaskTaskOptions { Workers = new[] { addresses[0] } }));
+            await client.WaitAsync(big);
+            watch.Restart();
+            DaskNode length = client.Submit(DaskNode.Call(Functions, nameof(BenchFunctions.Length), new object?[] { big }, new DaskTaskOptions { Workers = new[] { addresses[1] } }));
+            Check(Equals(await client.ResultAsync(length), BigBytes), "transfer length");
+            result["transfer_seconds"] = watch.Elapsed.TotalSeconds;
+            double clientBaseline = ProcessMemory.ResidentBytes(Environment.ProcessId);
+            watch.Restart();
+            Check(((byte[])(await client.ResultAsync(big))!).Length == BigBytes, "gathered length");
+            result["gather_big_seconds"] = watch.Elapsed.TotalSeconds;
+            result["client_big_peak_x"] = (ProcessMemory.PeakBytes(Environment.ProcessId) - clientBaseline) / BigBytes;
+            result["holder_big_peak_x"] = (ProcessMemory.PeakBytes(holder) - holderBaseline) / BigBytes;
+            result["receiver_big_peak_x"] = (ProcessMemory.PeakBytes(receiver) - receiverBaseline) / BigBytes;
+            client.Release(new[] { big, length });
+
+            result["client_peak_rss_mb"] = ProcessMemory.PeakMegabytes(Environment.ProcessId);
+            result["workers_peak_rss_mb"] = workers.PeakMegabytes;
+            return result;
+        }
+
+        private static string Functions => typeof(BenchFunctions).FullName!;
+
+        /// <summary>Inc of <paramref name="first"/> onwards: distinct arguments, since identical tasks would share a key and not run again.</summary>
+        private static DaskNode[] Incs(long first, int count) => Enumerable.Range(0, count).Select(i => Inc(first + i)).ToArray();
+
+        private static DaskNode Inc(long x) => DaskNode.Call(Functions, nameof(BenchFunctions.Inc), new object?[] { x });
+
+        /// <summary>One task at a time, <paramref name="pauseMilliseconds"/> apart; p50 and p90 of submit → result.</summary>
+        private async Task RoundTripsAsync(DaskClient client, SchedulerMeter meter, Dictionary<string, double> result, string name, long first, int pauseMilliseconds)
+        {
+            var samples = new List<double>();
+            (await meter.MeasureAsync(RoundTrips, async () =>
+            {
+                var watch = new Stopwatch();
                 for (int i = 0; i < RoundTrips; i++)
                 {
-                    // A distinct argument per trip: identical tasks would share a key and not run again.
+                    if (pauseMilliseconds > 0)
+                    {
+                        await Task.Delay(pauseMilliseconds);
+                    }
+
                     watch.Restart();
-                    DaskNode node = client.Submit(DaskNode.Call(functions, "Inc", new object?[] { 1_000_000L + i }));
-                    Check(Equals(await client.ResultAsync(node), 1_000_001L + i), "round trip result");
+                    DaskNode node = client.Submit(Inc(first + i));
+                    Check(Equals(await client.ResultAsync(node), first + i + 1), "round trip result");
                     samples.Add(watch.Elapsed.TotalMilliseconds);
                     client.Release(new[] { node });
                 }
+            })).AddTo(result, name);
+            Percentiles(result, name, samples);
+        }
 
-                samples.Sort();
-                result["rtt_median_ms"] = samples[samples.Count / 2];
-                result["rtt_p99_ms"] = samples[Math.Min(samples.Count - 1, (int)(samples.Count * 0.99))];
-
-                watch.Restart();
-                DaskNode[] leaves = Enumerable.Range(0, FanWidth).Select(i => DaskNode.Call(functions, "Inc", new object?[] { 2_000_000L + i })).ToArray();
-                DaskNode total = client.Submit(DaskNode.Call(functions, "Total", new object?[] { leaves }));
-                Check(Equals(await client.ResultAsync(total), Enumerable.Range(0, FanWidth).Sum(i => 2_000_001L + i)), "fan-in total");
-                result["fan_seconds"] = watch.Elapsed.TotalSeconds;
-
-                DaskNode big = client.Submit(DaskNode.Call(functions, "MakeBytes", new object?[] { BigBytes }, new DaskTaskOptions { Workers = new[] { addresses[0] } }));
-                await client.WaitAsync(big);
-                watch.Restart();
-                DaskNode length = client.Submit(DaskNode.Call(functions, "Length", new object?[] { big }, new DaskTaskOptions { Workers = new[] { addresses[1] } }));
-                Check(Equals(await client.ResultAsync(length), BigBytes), "transfer length");
-                result["transfer_seconds"] = watch.Elapsed.TotalSeconds;
-                watch.Restart();
-                Check(((byte[])(await client.ResultAsync(big))!).Length == BigBytes, "gathered length");
-                result["gather_big_seconds"] = watch.Elapsed.TotalSeconds;
-
-                result["client_peak_rss_mb"] = ProcessMemory.PeakMegabytes(Environment.ProcessId);
-                result["workers_peak_rss_mb"] = workers.Sum(w => ProcessMemory.PeakMegabytes(w.Id));
-                return result;
-            }
-            finally
+        /// <summary>p50 and p90 in milliseconds; python_side.py's percentiles() writes the same keys.</summary>
+        private static void Percentiles(Dictionary<string, double> result, string name, List<double> milliseconds)
+        {
+            if (milliseconds.Count == 0)
             {
-                foreach (ChildProcess worker in workers)
-                {
-                    await worker.DisposeAsync();
-                }
+                return;
             }
+
+            milliseconds.Sort();
+            result[name + "_p50_ms"] = milliseconds[milliseconds.Count / 2];
+            result[name + "_p90_ms"] = milliseconds[Math.Min(milliseconds.Count - 1, (int)(milliseconds.Count * 0.9))];
         }
 
         /// <summary>Per-message encode and decode of a recorded compute-task batch, DaskPS vs Python's C msgpack.</summary>
@@ -223,7 +287,7 @@ namespace DaskPS.Benchmarks.Cluster
             }
         }
 
-        private static void Check(bool condition, string what)
+        internal static void Check(bool condition, string what)
         {
             if (!condition)
             {
@@ -231,32 +295,47 @@ namespace DaskPS.Benchmarks.Cluster
             }
         }
 
-        private static void Print(Dictionary<string, double> python, Dictionary<string, double> daskps)
+        internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private void Print(Dictionary<string, double> python, Dictionary<string, double> daskps)
         {
-            // Higher is better only for throughput; for the rest DaskPS's advantage is Python / DaskPS.
+            // "advantage": DaskPS's figure over Python's where higher is better, Python's over DaskPS's elsewhere.
             var rows = new (string Key, string Label, bool HigherIsBetter)[]
             {
-                ("throughput", "throughput (tasks/s)", true),
-                ("rtt_median_ms", "round trip median (ms)", false),
-                ("rtt_p99_ms", "round trip p99 (ms)", false),
-                ("fan_seconds", "fan-out/fan-in (s)", false),
-                ("transfer_seconds", "worker-to-worker transfer (s)", false),
-                ("gather_big_seconds", "gather of the big value (s)", false),
+                ("map_tasks_per_s", $"map of {Tasks}: tasks/s", true),
+                ("map_sched_cpu_us", "map: scheduler CPU per task (us)", false),
+                ("map_sched_share", "map: share of scheduler limit", true),
+                ("fan_seconds", $"fan-out/fan-in of {FanWidth}: s", false),
+                ("fan_sched_cpu_us", "fan: scheduler CPU per task (us)", false),
+                ("fan_sched_share", "fan: share of scheduler limit", true),
+                ("rtt_idle_p50_ms", "round trip idle p50 (ms)", false),
+                ("rtt_idle_p90_ms", "round trip idle p90 (ms)", false),
+                ("rtt_idle_sched_cpu_us", "round trip: scheduler CPU per trip (us)", false),
+                ("rtt_b2b_p50_ms", "round trip back-to-back p50 (ms)", false),
+                ("rtt_b2b_p90_ms", "round trip back-to-back p90 (ms)", false),
+                ("rtt_busy_p50_ms", "round trip busy p50 (ms)", false),
+                ("rtt_busy_p90_ms", "round trip busy p90 (ms)", false),
+                ("rtt_busy_trips", "busy trips that ended before the map", true),
+                ("loopback_mb_s", "raw loopback socket (MB/s)", true),
+                ("transfer_mb_s", "worker-to-worker transfer (MB/s)", true),
+                ("transfer_loopback_share", "transfer: share of loopback", true),
+                ("gather_big_mb_s", "gather of the big value (MB/s)", true),
+                ("gather_big_loopback_share", "gather: share of loopback", true),
+                ("client_big_peak_x", "gather: client peak / value", false),
+                ("holder_big_peak_x", "sending worker peak / value", false),
+                ("receiver_big_peak_x", "receiving worker peak / value", false),
                 ("codec_encode_us", "codec encode compute-task (us)", false),
                 ("codec_decode_us", "codec decode compute-task (us)", false),
                 ("client_peak_rss_mb", "client peak RSS (MB)", false),
                 ("workers_peak_rss_mb", "workers peak RSS, both (MB)", false),
             };
-            Console.WriteLine();
-            Console.WriteLine($"| {"measure",-32} | {"Python",12} | {"DaskPS",12} | {"DaskPS advantage",16} |");
-            Console.WriteLine($"|{new string('-', 34)}|{new string('-', 14)}|{new string('-', 14)}|{new string('-', 18)}|");
-            foreach ((string key, string label, bool higher) in rows)
+            Console.WriteLine($"big value {BigBytes:#,0} bytes; {RoundTrips} round trips each; idle trips {IdlePauseMilliseconds} ms apart");
+            Table.Print(new[] { "measure", "Python", "DaskPS", "DaskPS advantage" }, rows.Select(row =>
             {
-                double p = python.TryGetValue(key, out double pv) ? pv : double.NaN;
-                double d = daskps.TryGetValue(key, out double dv) ? dv : double.NaN;
-                double advantage = higher ? d / p : p / d;
-                Console.WriteLine($"| {label,-32} | {p,12:0.###} | {d,12:0.###} | {advantage,15:0.00}x |");
-            }
+                double p = python.TryGetValue(row.Key, out double pv) ? pv : double.NaN;
+                double d = daskps.TryGetValue(row.Key, out double dv) ? dv : double.NaN;
+                return (IReadOnlyList<string>)new[] { row.Label, Table.Figure(p), Table.Figure(d), Table.Ratio(row.HigherIsBetter ? d / p : p / d) };
+            }));
         }
     }
 }

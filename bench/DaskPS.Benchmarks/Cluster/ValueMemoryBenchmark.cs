@@ -47,7 +47,7 @@ namespace DaskPS.Benchmarks.Cluster
         private static async Task<(double Client, double Worker)> MeasureAsync(LocalScheduler scheduler, string self, string workload, long size)
         {
             string output;
-            await using (ChildProcess worker = ChildProcess.Start(self, new[] { "worker", scheduler.Address, "values", "1" }))
+            await using (ChildProcess worker = ChildProcess.Start(self, new[] { Program.WorkerCommand, scheduler.Address, "values", "1" }))
             {
                 await ClusterBenchmark.WorkerAddressesAsync(scheduler, 1);
                 await using ChildProcess client = ChildProcess.Start(self, new[] { ClientCommand, scheduler.Address, workload, Invariant(size), Invariant(worker.Id) });
