@@ -18,8 +18,8 @@
        module): the client's ScriptTask.Create (what Submit-DaskTask does per input: $using: capture, encoding, key)
        with and without a $using: variable, the spec's encoding alone, the Submit-DaskTask cmdlet in the running
        pipeline, Get-DaskResult of finished tasks, the worker's PowerShellRuntime on a warm runspace (target
-       <= 0.1 ms), a pipeline per task running the runtime's wrapper script alone, a bare warm runspace doing the least
-       a pipeline per task needs, and the script block invoked with no pipeline at all; with the throughput each stage
+       <= 0.1 ms), a bare warm runspace with a new pipeline per task (what the runtime's long-running loop pipeline
+       avoids), and the script block invoked with no pipeline at all; with the throughput each stage
        alone allows.
 .EXAMPLE
     dotnet pwsh -File bench/powershell/Measure-ScriptTasks.ps1 -PipelineCount 5000 -Count 2000 -Slots 2
@@ -156,7 +156,6 @@ try {
     $stages['result path: Get-DaskResult of finished tasks, per task'] = $watch.Elapsed.TotalMilliseconds * 1000 / $PipelineCount
     if (Compare-Object $results $expected -SyncWindow 0) { throw 'Wrong results from the profiled pipeline.' }
     $stages['worker: PowerShellRuntime, warm runspace (target <= 100)'] = [DaskPS.Benchmarks.ScriptTaskProfile]::RuntimeMicroseconds('$_ + 1', $ProfileCount)
-    $stages['worker: a pipeline per task running the runtime''s wrapper script'] = [DaskPS.Benchmarks.ScriptTaskProfile]::WrapperRunspaceMicroseconds('$_ + 1', $ProfileCount)
     $stages['worker floor: bare warm runspace, Invoke'] = [DaskPS.Benchmarks.ScriptTaskProfile]::BareRunspaceMicroseconds('$_ + 1', $ProfileCount, $false)
     $stages['worker floor: bare warm runspace, BeginInvoke'] = [DaskPS.Benchmarks.ScriptTaskProfile]::BareRunspaceMicroseconds('$_ + 1', $ProfileCount, $true)
     $stages['worker floor: script block in a warm runspace, no pipeline'] = [DaskPS.Benchmarks.ScriptTaskProfile]::ScriptBlockMicroseconds('$_ + 1', $ProfileCount)

@@ -85,32 +85,6 @@ namespace DaskPS.Benchmarks
         }
 
         /// <summary>
-        /// Between the two: a pipeline per task running PowerShellRuntime's own wrapper script (which makes the body's
-        /// script block and sets $_ and $args), asynchronously, without the runtime's value conversion and stream
-        /// collection around it. NaN when the runtime no longer has a wrapper script to read.
-        /// </summary>
-        public static double WrapperRunspaceMicroseconds(string body, int count)
-        {
-            Type type = typeof(ScriptTask).Assembly.GetType("DaskPS.Cmdlets.Scripts.PowerShellRuntime", throwOnError: true)!;
-            if (type.GetField("Wrapper", BindingFlags.Static | BindingFlags.NonPublic)?.GetValue(null) is not string wrapper)
-            {
-                return double.NaN;
-            }
-
-            using Runspace runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
-            runspace.ThreadOptions = PSThreadOptions.ReuseThread;
-            runspace.Open();
-            return PerTask(count, i =>
-            {
-                using PowerShell shell = PowerShell.Create();
-                shell.Runspace = runspace;
-                shell.AddScript(wrapper).AddArgument(body).AddArgument((long)i).AddArgument(true).AddArgument(Array.Empty<object>()).AddArgument(new System.Collections.Hashtable());
-                PSDataCollection<PSObject> output = Task.Factory.FromAsync(shell.BeginInvoke(), shell.EndInvoke).GetAwaiter().GetResult();
-                Check(output.Count == 1 ? output[0].BaseObject : null, i);
-            });
-        }
-
-        /// <summary>
         /// Below any pipeline: the body as one script block, invoked with $_ set on a thread whose default runspace is a
         /// warm one, no PowerShell object or pipeline per task; what a task costs PowerShell itself.
         /// </summary>

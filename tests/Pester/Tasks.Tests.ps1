@@ -98,6 +98,25 @@ Describe 'Script blocks as tasks' {
         $nodes.Key | ForEach-Object { $held | Should -Contain $_ }
     }
 
+    It 'ends only its own task on break, continue or exit, and leaves neither $_ nor messages to the next task' {
+        # One after another on one worker: the tasks share its warm runspaces.
+        $target = (Get-DaskWorker -Name 'tasks-1').Address
+        $run = { param($script, $argument = 0) Submit-DaskTask $script -ArgumentList $argument -Workers $target | Get-DaskResult -WarningVariable w -WarningAction SilentlyContinue; , $w }
+        $results, $warnings = & $run { 'before'; break; 'after' }
+        $results | Should -Be 'before'
+        $results, $warnings = & $run { 'one'; continue }
+        $results | Should -Be 'one'
+        $results, $warnings = & $run { Write-Warning 'only mine'; 'two'; exit; 'not this' }
+        $results | Should -Be 'two'
+        $warnings.Message | Should -Be 'only mine'
+        foreach ($i in 1..4) {
+            'input' | Submit-DaskTask { Write-Warning "run $_" } -ArgumentList $i -Workers $target | Get-DaskResult -WarningAction SilentlyContinue | Out-Null
+            $results, $warnings = & $run { "[$_]" } $i
+            $results | Should -Be '[]'
+            $warnings | Should -BeNullOrEmpty
+        }
+    }
+
     It 'writes verbose messages saying what was sent where' {
         $messages = Submit-DaskTask { 1 } -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
         $messages.Message | Should -Match ([regex]::Escape($cluster.Session.Address))

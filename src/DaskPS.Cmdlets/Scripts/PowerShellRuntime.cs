@@ -23,17 +23,8 @@ namespace DaskPS.Cmdlets.Scripts
     /// <remarks>Internal: PowerShell lists the module's public types before DaskPS.Core can load (DependencyResolution).</remarks>
     internal sealed class PowerShellRuntime : ITaskRuntime, IDisposable
     {
-        // Runs the task body with $_ (and $PSItem) set to the input object and @args as its arguments. Setting $_
-        // in the calling scope costs far less than piping one object through ForEach-Object.
-        private const string Wrapper = @"
-param($__daskpsScript, $__daskpsInput, $__daskpsHasInput, $__daskpsArgs, $" + ScriptTask.UsingVariable + @")
-$__daskpsBody = [scriptblock]::Create($__daskpsScript)
-if ($__daskpsHasInput) { $_ = $__daskpsInput }
-& $__daskpsBody @__daskpsArgs
-";
-
         private readonly object _gate = new object();
-        private readonly Stack<Runspace> _idle = new Stack<Runspace>();
+        private readonly Stack<ScriptHost> _idle = new Stack<ScriptHost>();
         private readonly int _slots;
         private readonly string? _initializationScript;
         private readonly IReadOnlyList<string> _modules;
@@ -63,40 +54,33 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
             object? input = args.Count > 0 ? PSValueConverter.FromWire(TaskValues.AsArgument(args[0])) : null;
             object?[] arguments = args.Skip(1).Select(a => PSValueConverter.FromWire(TaskValues.AsArgument(a))).ToArray();
 
-            Runspace runspace = Take();
+            ScriptHost host = Take();
             try
             {
-                using PowerShell shell = PowerShell.Create();
-                shell.Runspace = runspace;
-                shell.AddScript(Wrapper)
-                    .AddArgument(script)
-                    .AddArgument(input)
-                    .AddArgument(function.Get("hasInput") is true)
-                    .AddArgument(arguments)
-                    .AddArgument(usingValues);
-
-                PSDataCollection<PSObject> output;
-                using (RunningTasks.Enter(runspace, run))
-                using (run.Stopping.Register(() => shell.BeginStop(null, null)))
+                ScriptOutcome outcome;
+                using (RunningTasks.Enter(host.Runspace, run))
                 {
                     try
                     {
-                        output = await Task.Factory.FromAsync(shell.BeginInvoke(), shell.EndInvoke).ConfigureAwait(false);
+                        outcome = await host.RunAsync(new ScriptRequest(host.Body(script), input, function.Get("hasInput") is true, arguments, usingValues), run.Stopping).ConfigureAwait(false);
                     }
-                    catch (RuntimeException e)
+                    catch (ParseException e)
                     {
-                        throw Failure(e.ErrorRecord, e, Streams(shell.Streams));
+                        throw Failure(e.ErrorRecord, e, new Dictionary<string, IReadOnlyList<string>>());
                     }
                 }
 
-                run.Stopping.ThrowIfCancellationRequested();
-                object? result = OnlyBytes(output) is byte[] bytes ? bytes : Combine(output.Select(o => PSValueConverter.ToWire(o, _depth)).ToList());
-                Dictionary<string, IReadOnlyList<string>> streams = Streams(shell.Streams);
-                return streams.Count == 0 ? result : new TaskOutput(result, streams);
+                if (outcome.Error is ErrorRecord error)
+                {
+                    throw Failure(error, error.Exception, outcome.Streams);
+                }
+
+                object? result = OnlyBytes(outcome.Output) is byte[] bytes ? bytes : Combine(outcome.Output.Select(o => PSValueConverter.ToWire(o, _depth)).ToList());
+                return outcome.Streams.Count == 0 ? result : new TaskOutput(result, outcome.Streams);
             }
             finally
             {
-                Return(runspace);
+                Return(host);
             }
         }
 
@@ -121,7 +105,7 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
         private static string ModuleManifest => Path.Combine(Path.GetDirectoryName(typeof(PowerShellRuntime).Assembly.Location)!, "DaskPS.psd1");
 
         /// <summary>An idle runspace, or a new one.</summary>
-        private Runspace Take()
+        private ScriptHost Take()
         {
             InitialSessionState state;
             lock (_gate)
@@ -139,26 +123,22 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
                 state = _state ??= SessionState();
             }
 
-            Runspace runspace = RunspaceFactory.CreateRunspace(state);
-            // One pipeline thread per runspace, kept for its life, rather than a new thread per task.
-            runspace.ThreadOptions = PSThreadOptions.ReuseThread;
-            runspace.Open();
-            return runspace;
+            return new ScriptHost(state);
         }
 
         /// <summary>Keeps a runspace for the next task: as many as there are slots; the ones made while tasks waited go.</summary>
-        private void Return(Runspace runspace)
+        private void Return(ScriptHost host)
         {
             lock (_gate)
             {
-                if (!_disposed && _idle.Count < _slots && runspace.RunspaceStateInfo.State == RunspaceState.Opened)
+                if (!_disposed && _idle.Count < _slots && host.IsOpen)
                 {
-                    _idle.Push(runspace);
+                    _idle.Push(host);
                     return;
                 }
             }
 
-            runspace.Dispose();
+            host.Dispose();
         }
 
         // Caller holds the gate.
@@ -183,7 +163,7 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
         /// A script that outputs a byte array writes its bytes one by one (PowerShell unrolls arrays): they travel as one
         /// byte array, compact on the wire, rather than an array of single bytes.
         /// </summary>
-        private static byte[]? OnlyBytes(PSDataCollection<PSObject> output)
+        private static byte[]? OnlyBytes(IReadOnlyList<PSObject> output)
         {
             if (output.Count < 2 || output.Any(o => o?.BaseObject is not byte))
             {
@@ -205,26 +185,6 @@ if ($__daskpsHasInput) { $_ = $__daskpsInput }
             1 => items[0],
             _ => items.ToArray(),
         };
-
-        private static Dictionary<string, IReadOnlyList<string>> Streams(PSDataStreams streams)
-        {
-            var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-            Add(result, "error", streams.Error.Select(e => e.ToString()));
-            Add(result, "warning", streams.Warning.Select(w => w.Message));
-            Add(result, "verbose", streams.Verbose.Select(v => v.Message));
-            Add(result, "debug", streams.Debug.Select(d => d.Message));
-            Add(result, "information", streams.Information.Select(i => i.MessageData?.ToString() ?? string.Empty));
-            return result;
-        }
-
-        private static void Add(Dictionary<string, IReadOnlyList<string>> streams, string name, IEnumerable<string> messages)
-        {
-            List<string> list = messages.ToList();
-            if (list.Count > 0)
-            {
-                streams[name] = list;
-            }
-        }
 
         /// <summary>
         /// The task's error, with where it happened and (as text, since an error report carries only text) any

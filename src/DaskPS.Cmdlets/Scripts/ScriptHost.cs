@@ -1,0 +1,291 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DaskPS.Cmdlets.Scripts
+{
+    /// <summary>What one script-block task gave: its output, the messages it wrote, and the error that ended it, if any.</summary>
+    internal sealed class ScriptOutcome
+    {
+        public ScriptOutcome(IReadOnlyList<PSObject> output, Dictionary<string, IReadOnlyList<string>> streams, ErrorRecord? error)
+        {
+            Output = output;
+            Streams = streams;
+            Error = error;
+        }
+
+        public IReadOnlyList<PSObject> Output { get; }
+
+        public Dictionary<string, IReadOnlyList<string>> Streams { get; }
+
+        public ErrorRecord? Error { get; }
+    }
+
+    /// <summary>One task for a <see cref="ScriptHost"/>; the loop script reads its properties.</summary>
+    internal sealed class ScriptRequest
+    {
+        private readonly TaskCompletionSource<ScriptOutcome> _outcome = new TaskCompletionSource<ScriptOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ScriptRequest(ScriptBlock body, object? input, bool hasInput, object?[] arguments, System.Collections.Hashtable usingValues)
+        {
+            Body = body;
+            Input = input;
+            HasInput = hasInput;
+            Arguments = arguments;
+            Using = usingValues;
+        }
+
+        public ScriptBlock Body { get; }
+
+        public object? Input { get; }
+
+        public bool HasInput { get; }
+
+        public object?[] Arguments { get; }
+
+        public System.Collections.Hashtable Using { get; }
+
+        internal Task<ScriptOutcome> Outcome => _outcome.Task;
+
+        internal void End(ScriptOutcome outcome) => _outcome.TrySetResult(outcome);
+
+        internal void Stopped() => _outcome.TrySetCanceled();
+    }
+
+    /// <summary>
+    /// A warm runspace whose one pipeline runs its tasks one after another: a loop script takes each task from here and
+    /// runs its body. A new pipeline per task costs more than a small task itself (its set-up and tear-down are most of
+    /// a tenth of a millisecond); the loop costs a few microseconds. Stopping a task stops the loop's pipeline
+    /// (PowerShell's own stop: the body's finally blocks run); the next task starts a new loop in the same runspace.
+    /// </summary>
+    internal sealed class ScriptHost : IDisposable
+    {
+        // The body runs in a do-while of its own, so a break or continue it leaves unhandled ends the body (as it
+        // would end a pipeline of its own) rather than the loop. $_ is set in the loop's scope, the body's parent.
+        private const string Loop = @"
+param($__daskpsHost)
+while ($__daskpsTask = $__daskpsHost.Next()) {
+    $" + ScriptTask.UsingVariable + @" = $__daskpsTask.Using
+    $__daskpsArgs = $__daskpsTask.Arguments
+    try {
+        $_ = if ($__daskpsTask.HasInput) { $__daskpsTask.Input } else { $null }
+        do { & $__daskpsTask.Body @__daskpsArgs } while ($false)
+        $__daskpsHost.Done($null)
+    }
+    catch {
+        $__daskpsHost.Done($_)
+    }
+}
+";
+
+        // Script blocks parsed in this runspace, by text: tasks of one submission share one body.
+        private const int MaxBodies = 64;
+
+        private readonly object _gate = new object();
+        private readonly SemaphoreSlim _ready = new SemaphoreSlim(0);
+        private readonly PSDataCollection<PSObject> _output = new PSDataCollection<PSObject>();
+        private readonly Dictionary<string, ScriptBlock> _bodies = new Dictionary<string, ScriptBlock>(StringComparer.Ordinal);
+        private PowerShell? _shell;
+        private Task? _loop;
+        private ScriptRequest? _posted;  // given to RunAsync, not yet taken by the loop
+        private ScriptRequest? _running; // taken by the loop
+        private bool _stopping;
+        private bool _closed;
+
+        public ScriptHost(InitialSessionState state)
+        {
+            Runspace = RunspaceFactory.CreateRunspace(state);
+            // The loop's pipeline keeps its thread, rather than a new thread per pipeline.
+            Runspace.ThreadOptions = PSThreadOptions.ReuseThread;
+            Runspace.Open();
+        }
+
+        public Runspace Runspace { get; }
+
+        public bool IsOpen => Runspace.RunspaceStateInfo.State == RunspaceState.Opened;
+
+        /// <summary>The body of a task, parsed once per text in this runspace.</summary>
+        public ScriptBlock Body(string script)
+        {
+            if (!_bodies.TryGetValue(script, out ScriptBlock? body))
+            {
+                if (_bodies.Count >= MaxBodies)
+                {
+                    _bodies.Clear();
+                }
+
+                body = ScriptBlock.Create(script);
+                _bodies[script] = body;
+            }
+
+            return body;
+        }
+
+        /// <summary>Runs one task; cancelled when <paramref name="stopping"/> stops it. One task at a time.</summary>
+        public async Task<ScriptOutcome> RunAsync(ScriptRequest request, CancellationToken stopping)
+        {
+            lock (_gate)
+            {
+                if (_loop is null)
+                {
+                    StartLoop();
+                }
+
+                _posted = request;
+            }
+
+            _ready.Release();
+            try
+            {
+                using (stopping.Register(() => Stop(request)))
+                {
+                    return await request.Outcome.ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                // A stopped loop ends before this runspace runs anything else.
+                Task? ending;
+                lock (_gate)
+                {
+                    ending = _stopping ? _loop : null;
+                }
+
+                if (ending is not null)
+                {
+                    await ending.ConfigureAwait(false);
+                }
+            }
+        }
+
+        /// <summary>Called by the loop script: the next task, or null when the loop must end.</summary>
+        public ScriptRequest? Next()
+        {
+            // A body that left the loop's iteration early (a labelled break or continue) ends its task with what it wrote.
+            End(null);
+            _ready.Wait();
+            lock (_gate)
+            {
+                if (_stopping || _closed)
+                {
+                    return null;
+                }
+
+                (_running, _posted) = (_posted, null);
+                return _running;
+            }
+        }
+
+        /// <summary>Called by the loop script when a task's body has ended, with the error that ended it.</summary>
+        public void Done(ErrorRecord? error) => End(error);
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _closed = true;
+            }
+
+            _ready.Release();
+            Runspace.Dispose();
+            _shell?.Dispose();
+            _ready.Dispose();
+        }
+
+        // Caller holds the gate.
+        private void StartLoop()
+        {
+            _stopping = false;
+            _shell?.Dispose();
+            PowerShell shell = _shell = PowerShell.Create();
+            shell.Runspace = Runspace;
+            shell.AddScript(Loop).AddArgument(this);
+            _loop = Task.Factory.FromAsync(shell.BeginInvoke<object, PSObject>(null, _output), shell.EndInvoke).ContinueWith(LoopEnded, TaskScheduler.Default);
+        }
+
+        private void Stop(ScriptRequest request)
+        {
+            lock (_gate)
+            {
+                if ((_running == request || _posted == request) && !_stopping)
+                {
+                    _stopping = true;
+                    _shell!.BeginStop(null, null);
+                }
+            }
+        }
+
+        /// <summary>The loop's pipeline ended: a task was stopped, a body called exit, or this host closes.</summary>
+        private void LoopEnded(Task<PSDataCollection<PSObject>> loop)
+        {
+            bool stopped;
+            ScriptRequest? request;
+            lock (_gate)
+            {
+                stopped = _stopping;
+                _loop = null;
+                request = stopped ? _running ?? _posted : null;
+                if (stopped)
+                {
+                    _running = _posted = null;
+                }
+            }
+
+            if (stopped)
+            {
+                request?.Stopped();
+                return;
+            }
+
+            End(loop.Exception?.InnerException is RuntimeException e ? e.ErrorRecord : null);
+        }
+
+        /// <summary>Ends the task the loop runs, if any, with its output and the messages it wrote.</summary>
+        private void End(ErrorRecord? error)
+        {
+            ScriptRequest? request;
+            lock (_gate)
+            {
+                (request, _running) = (_running, null);
+            }
+
+            request?.End(new ScriptOutcome(Take(_output), Streams(_shell!.Streams), error));
+        }
+
+        /// <summary>The messages a task wrote, by stream; the streams are emptied for the next task.</summary>
+        private static Dictionary<string, IReadOnlyList<string>> Streams(PSDataStreams streams)
+        {
+            var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            Add(result, "error", Take(streams.Error).Select(e => e.ToString()));
+            Add(result, "warning", Take(streams.Warning).Select(w => w.Message));
+            Add(result, "verbose", Take(streams.Verbose).Select(v => v.Message));
+            Add(result, "debug", Take(streams.Debug).Select(d => d.Message));
+            Add(result, "information", Take(streams.Information).Select(i => i.MessageData?.ToString() ?? string.Empty));
+            return result;
+        }
+
+        /// <summary>
+        /// What a collection holds, emptying it (PSDataCollection.ReadAll removes its items one by one from the front:
+        /// quadratic for a script that unrolls a large array).
+        /// </summary>
+        private static T[] Take<T>(PSDataCollection<T> collection)
+        {
+            T[] items = collection.ToArray();
+            collection.Clear();
+            return items;
+        }
+
+        private static void Add(Dictionary<string, IReadOnlyList<string>> streams, string name, IEnumerable<string> messages)
+        {
+            List<string> list = messages.ToList();
+            if (list.Count > 0)
+            {
+                streams[name] = list;
+            }
+        }
+    }
+}
