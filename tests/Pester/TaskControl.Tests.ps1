@@ -39,31 +39,42 @@ Describe 'Stop-DaskTask on running tasks' {
     It 'warns, naming the worker and the key, of a task stuck in native code; -Force gives it up and frees the slot' {
         $worker = (Get-DaskWorker -Name 'control-2').Address
         $started = New-Marker
-        $stuck = Submit-DaskTask -Workers $worker { Set-Content $using:started 'started'; [System.Threading.Thread]::Sleep(120000) }
-        Wait-Until { Test-Path $started } -Because 'the stuck task to start'
-        Remove-Item $started
+        # Opening a FIFO for reading blocks in native code until a writer comes: a stop cannot end it, the test can.
+        $fifo = New-Marker
+        & mkfifo $fifo
+        try {
+            $stuck = Submit-DaskTask -Workers $worker { Set-Content $using:started 'started'; [System.IO.File]::ReadAllText($using:fifo) }
+            Wait-Until { Test-Path $started } -Because 'the stuck task to start'
 
-        Stop-DaskTask $stuck -Confirm:$false -WarningVariable stuckWarnings -WarningAction SilentlyContinue
-        $stuckWarnings | Should -HaveCount 1
-        "$stuckWarnings" | Should -BeLike "*'$($stuck.Key)'*$worker*did not stop*-Force*"
+            Stop-DaskTask $stuck -Confirm:$false -WarningVariable stuckWarnings -WarningAction SilentlyContinue
+            $stuckWarnings | Should -HaveCount 1
+            "$stuckWarnings" | Should -BeLike "*'$($stuck.Key)'*$worker*did not stop*-Force*"
 
-        Stop-DaskTask $stuck -Force -Confirm:$false -WarningVariable givenUp -WarningAction SilentlyContinue
-        "$givenUp" | Should -BeLike "*'$($stuck.Key)'*$worker*given up*"
-        Submit-DaskTask { 'free again' } -Workers $worker | Get-DaskResult -Timeout '00:00:10' | Should -Be 'free again'
+            Stop-DaskTask $stuck -Force -Confirm:$false -WarningVariable givenUp -WarningAction SilentlyContinue
+            "$givenUp" | Should -BeLike "*'$($stuck.Key)'*$worker*given up*"
+            Submit-DaskTask { 'free again' } -Workers $worker | Get-DaskResult -Timeout '00:00:10' | Should -Be 'free again'
+        }
+        finally {
+            # Lets the given-up thread end (the writer gives up if no reader is left), then tidies up.
+            & timeout 5 sh -c "echo done > '$fifo'"
+            Remove-Item $started, $fifo -ErrorAction Ignore
+        }
     }
 
     It 'still cancels queued tasks, which never start' {
         $worker = (Get-DaskWorker -Name 'control-1').Address
-        $ran = New-Marker
+        $ran, $started = (New-Marker), (New-Marker)
         try {
-            $busy = Submit-DaskTask -Workers $worker { Start-Sleep -Seconds 600 }
+            # The busy task runs first: tasks sent in one batch may start in either order.
+            $busy = Submit-DaskTask -Workers $worker { Set-Content $using:started 'started'; Start-Sleep -Seconds 600 }
+            Wait-Until { Test-Path $started } -Because 'the busy task to start'
             $queued = Submit-DaskTask -Workers $worker { Set-Content $using:ran 'ran' }
             Stop-DaskTask $queued, $busy -Confirm:$false
             $queued.State | Should -Be 'Cancelled'
             Submit-DaskTask { 'after' } -Workers $worker | Get-DaskResult -Timeout '00:00:10' | Should -Be 'after'
             Test-Path $ran | Should -BeFalse
         }
-        finally { Remove-Item $ran -ErrorAction Ignore }
+        finally { Remove-Item $ran, $started -ErrorAction Ignore }
     }
 }
 
