@@ -86,7 +86,6 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
         private const int MaxBodies = 64;
 
         private readonly object _gate = new object();
-        private readonly SemaphoreSlim _ready = new SemaphoreSlim(0);
         private readonly PSDataCollection<PSObject> _output = new PSDataCollection<PSObject>();
         private readonly Dictionary<string, ScriptBlock> _bodies = new Dictionary<string, ScriptBlock>(StringComparer.Ordinal);
         private PowerShell? _shell;
@@ -136,9 +135,9 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
                 }
 
                 _posted = request;
+                Monitor.Pulse(_gate);
             }
 
-            _ready.Release();
             try
             {
                 using (stopping.Register(() => Stop(request)))
@@ -167,9 +166,15 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
         {
             // A body that left the loop's iteration early (a labelled break or continue) ends its task with what it wrote.
             End(null);
-            _ready.Wait();
             lock (_gate)
             {
+                // Monitor.Wait blocks at once; a SemaphoreSlim would spin first, taking CPU from the other threads of a
+                // busy worker for every task.
+                while (_posted is null && !_stopping && !_closed)
+                {
+                    Monitor.Wait(_gate);
+                }
+
                 if (_stopping || _closed)
                 {
                     return null;
@@ -188,12 +193,11 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
             lock (_gate)
             {
                 _closed = true;
+                Monitor.Pulse(_gate);
             }
 
-            _ready.Release();
             Runspace.Dispose();
             _shell?.Dispose();
-            _ready.Dispose();
         }
 
         // Caller holds the gate.
@@ -214,6 +218,7 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
                 if ((_running == request || _posted == request) && !_stopping)
                 {
                     _stopping = true;
+                    Monitor.Pulse(_gate);
                     _shell!.BeginStop(null, null);
                 }
             }
