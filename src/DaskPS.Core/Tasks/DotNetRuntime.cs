@@ -31,7 +31,11 @@ namespace DaskPS.Tasks
             return function;
         }
 
-        public async Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, TaskRun run)
+        /// <summary>On a thread of its own: the method runs synchronously until it returns or gives its own task.</summary>
+        public Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, TaskRun run) =>
+            Task.Run(() => RunHereAsync(function, args, kwargs, run));
+
+        private static async Task<object?> RunHereAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, TaskRun run)
         {
             if (function.Get("type") is not string typeName || function.Get("method") is not string methodName)
             {

@@ -10,7 +10,11 @@ namespace DaskPS.Tasks
         /// <summary>The name task specs use to pick this runtime.</summary>
         string Name { get; }
 
-        /// <summary>Runs a task whose dependencies are already substituted into <paramref name="args"/>; it stops when <see cref="TaskRun.Stopping"/> is cancelled.</summary>
+        /// <summary>
+        /// Runs a task whose dependencies are already substituted into <paramref name="args"/>; it stops when
+        /// <see cref="TaskRun.Stopping"/> is cancelled. Returns its task promptly: the worker gives a stuck run up by no
+        /// longer waiting for that task, so a runtime that runs code synchronously runs it on a thread of its own.
+        /// </summary>
         Task<object?> RunAsync(MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs, TaskRun run);
     }
 }

@@ -267,9 +267,8 @@ namespace DaskPS.Worker
                 object?[] args = (object?[])TaskSpec.Substitute(spec.Args.ToArray(), _table.Data.Argument)!;
                 var kwargs = spec.Kwargs is null ? null : (MsgMap?)TaskSpec.Substitute(spec.Kwargs, _table.Data.Argument);
                 var run = new WorkerTaskRun(this, _worker, task, stop, start);
-                // On its own thread: a runtime that blocks before it returns a task (a synchronous .NET method) can still be
-                // given up (Stop-DaskTask -Force), when the worker stops waiting for it.
-                object? result = await Task.Run(() => runtime.RunAsync(spec.Function, args, kwargs, run)).WithCancellation(giveUp).ConfigureAwait(false);
+                // A run given up (Stop-DaskTask -Force) is left to end on its own; the worker stops waiting for it.
+                object? result = await runtime.RunAsync(spec.Function, args, kwargs, run).WithCancellation(giveUp).ConfigureAwait(false);
                 typeName = (result is TaskOutput output ? output.Output : result)?.GetType().Name ?? "NoneType";
                 try
                 {
