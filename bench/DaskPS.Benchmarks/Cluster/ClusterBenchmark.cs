@@ -45,6 +45,9 @@ namespace DaskPS.Benchmarks.Cluster
 
         private long BigBytes => _full ? 1_000_000_000 : 1_000_000;
 
+        /// <summary>Transfers and gathers of the big value, best of these, as the loopback socket's figure is; peaks from the first.</summary>
+        public const int BigRounds = 3;
+
         public async Task<int> RunAsync()
         {
             await using LocalScheduler scheduler = await LocalScheduler.StartAsync(_dask.SchedulerOptions());
@@ -88,7 +91,7 @@ namespace DaskPS.Benchmarks.Cluster
             await using ChildProcess client = ChildProcess.Start(SystemPython, new[]
             {
                 script, "standard", scheduler.Address, Invariant(scheduler.ProcessId), workers.Addresses[0], workers.Addresses[1],
-                Invariant(Tasks), Invariant(RoundTrips), Invariant(FanWidth), Invariant(BigBytes), Invariant(IdlePauseMilliseconds),
+                Invariant(Tasks), Invariant(RoundTrips), Invariant(FanWidth), Invariant(BigBytes), Invariant(BigRounds), Invariant(IdlePauseMilliseconds),
             }, _dask.Environment);
             string output = await client.CompleteAsync(TimeSpan.FromMinutes(10));
             Dictionary<string, double> result = PythonResult(output.Split('\n').First(l => l.StartsWith("RESULT ", StringComparison.Ordinal)));
@@ -153,20 +156,29 @@ namespace DaskPS.Benchmarks.Cluster
 
             int holder = workers.Processes[0].Id, receiver = workers.Processes[1].Id;
             double holderBaseline = ProcessMemory.ResidentBytes(holder), receiverBaseline = ProcessMemory.ResidentBytes(receiver);
-            DaskNode big = client.Submit(DaskNode.Call(Functions, nameof(BenchFunctions.MakeBytes), new object?[] { BigBytes }, new DaskTaskOptions { Workers = new[] { addresses[0] } }));
-            await client.WaitAsync(big);
-            watch.Restart();
-            DaskNode length = client.Submit(DaskNode.Call(Functions, nameof(BenchFunctions.Length), new object?[] { big }, new DaskTaskOptions { Workers = new[] { addresses[1] } }));
-            Check(Equals(await client.ResultAsync(length), BigBytes), "transfer length");
-            result["transfer_seconds"] = watch.Elapsed.TotalSeconds;
-            double clientBaseline = ProcessMemory.ResidentBytes(Environment.ProcessId);
-            watch.Restart();
-            Check(((byte[])(await client.ResultAsync(big))!).Length == BigBytes, "gathered length");
-            result["gather_big_seconds"] = watch.Elapsed.TotalSeconds;
-            result["client_big_peak_x"] = (ProcessMemory.PeakBytes(Environment.ProcessId) - clientBaseline) / BigBytes;
-            result["holder_big_peak_x"] = (ProcessMemory.PeakBytes(holder) - holderBaseline) / BigBytes;
-            result["receiver_big_peak_x"] = (ProcessMemory.PeakBytes(receiver) - receiverBaseline) / BigBytes;
-            client.Release(new[] { big, length });
+            result["transfer_seconds"] = result["gather_big_seconds"] = double.MaxValue;
+            for (int round = 0; round < BigRounds; round++)
+            {
+                DaskNode big = client.Submit(DaskNode.Call(Functions, nameof(BenchFunctions.MakeBytes), new object?[] { BigBytes }, new DaskTaskOptions { Key = $"big-{round}", Workers = new[] { addresses[0] } }));
+                await client.WaitAsync(big);
+                watch.Restart();
+                DaskNode length = client.Submit(DaskNode.Call(Functions, nameof(BenchFunctions.Length), new object?[] { big }, new DaskTaskOptions { Workers = new[] { addresses[1] } }));
+                Check(Equals(await client.ResultAsync(length), BigBytes), "transfer length");
+                result["transfer_seconds"] = Math.Min(result["transfer_seconds"], watch.Elapsed.TotalSeconds);
+                double clientBaseline = ProcessMemory.ResidentBytes(Environment.ProcessId);
+                watch.Restart();
+                Check(((byte[])(await client.ResultAsync(big))!).Length == BigBytes, "gathered length");
+                result["gather_big_seconds"] = Math.Min(result["gather_big_seconds"], watch.Elapsed.TotalSeconds);
+                if (round == 0)
+                {
+                    // Peaks only rise: the later rounds' would count garbage of the earlier ones.
+                    result["client_big_peak_x"] = (ProcessMemory.PeakBytes(Environment.ProcessId) - clientBaseline) / BigBytes;
+                    result["holder_big_peak_x"] = (ProcessMemory.PeakBytes(holder) - holderBaseline) / BigBytes;
+                    result["receiver_big_peak_x"] = (ProcessMemory.PeakBytes(receiver) - receiverBaseline) / BigBytes;
+                }
+
+                client.Release(new[] { big, length });
+            }
 
             result["client_peak_rss_mb"] = ProcessMemory.PeakMegabytes(Environment.ProcessId);
             result["workers_peak_rss_mb"] = workers.PeakMegabytes;
