@@ -313,7 +313,8 @@ namespace DaskPS.Cmdlets.Commands
 
             script.Append(" -Wait -StopWhenInputEnds\n");
             string encoded = Convert.ToBase64String(Encoding.Unicode.GetBytes(script.ToString()));
-            return RemotePowerShell.Concat(new[] { "-NoProfile", "-NonInteractive", "-EncodedCommand", encoded });
+            // -EncodedCommand alone makes PowerShell write its error stream as CLIXML: the log must stay plain lines.
+            return RemotePowerShell.Concat(new[] { "-NoProfile", "-NonInteractive", "-OutputFormat", "Text", "-EncodedCommand", encoded });
 
             void Add(string parameter, string? value)
             {
