@@ -89,7 +89,12 @@ namespace DaskPS.Client
 
             if (fresh.Count > 0)
             {
-                _log.Debug($"update-graph: {fresh.Count} tasks to {SchedulerAddress}");
+                // Per submission: the message is only formatted when someone reads it.
+                if (_log.IsEnabled(DaskLogLevel.Debug))
+                {
+                    _log.Debug($"update-graph: {fresh.Count} tasks to {SchedulerAddress}");
+                }
+
                 foreach (MsgMap message in Dialect.UpdateGraphs(Id, fresh, Stimulus("update-graph")))
                 {
                     Link.Send(message);
@@ -439,7 +444,10 @@ namespace DaskPS.Client
             string[] keys = _keys.TakeUnreferenced();
             if (keys.Length > 0 && IsConnected)
             {
-                _log.Debug($"client-releases-keys: {keys.Length} keys no node refers to");
+                if (_log.IsEnabled(DaskLogLevel.Debug))
+                {
+                    _log.Debug($"client-releases-keys: {keys.Length} keys no node refers to");
+                }
                 Link.Send(StreamMessages.ClientReleasesKeys(keys, Id));
             }
         }
