@@ -12,8 +12,15 @@ namespace DaskPS.Worker
     /// </summary>
     internal sealed class DataStore
     {
+        // Values at least this large count toward a collection once they are dropped: a new large array lands on fresh
+        // pages the kernel must zero (about a second per GB on a small VM) unless the GC has taken back the old ones,
+        // which it may not do for a long time when the heap has no other pressure. dask's workers collect too.
+        private const long LargeValue = 16 << 20;
+        private const long CollectAfter = 256 << 20;
+
         private readonly object _gate = new object();
         private readonly Dictionary<object, Entry> _entries = new Dictionary<object, Entry>(MsgKeyComparer.Instance);
+        private long _largeDropped;
 
         public int Count
         {
@@ -99,10 +106,28 @@ namespace DaskPS.Worker
 
         public bool Remove(object key)
         {
+            bool collect = false;
             lock (_gate)
             {
-                return _entries.Remove(key);
+                if (!_entries.TryGetValue(key, out Entry? entry))
+                {
+                    return false;
+                }
+
+                _entries.Remove(key);
+                if (entry.Size >= LargeValue && (_largeDropped += entry.Size) >= CollectAfter)
+                {
+                    _largeDropped = 0;
+                    collect = true;
+                }
             }
+
+            if (collect)
+            {
+                GC.Collect();
+            }
+
+            return true;
         }
 
         public void Clear()
