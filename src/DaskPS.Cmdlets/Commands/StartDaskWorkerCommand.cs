@@ -270,9 +270,8 @@ namespace DaskPS.Cmdlets.Commands
         private IEnumerable<string> RemoteCommand(string? name)
         {
             var script = new StringBuilder();
-            // Plain lines only: no colours, and no progress records (with its output redirected, PowerShell writes them
-            // to standard error as CLIXML).
-            script.Append("if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }\n$ProgressPreference = 'SilentlyContinue'\n");
+            // Plain lines only: no colours (progress records are not written at all: -OutputFormat Text, output redirected).
+            script.Append("if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }\n");
             script.Append("Import-Module -Name ").Append(Literal(RemoteModulePath ?? "DaskPS")).Append(" -ErrorAction Stop\n");
             script.Append("Start-DaskWorker -Scheduler ").Append(Literal(Scheduler));
             script.Append(" -ThrottleLimit ").Append(ThrottleLimit.ToString(CultureInfo.InvariantCulture));
