@@ -237,11 +237,11 @@ namespace DaskPS.Comm
                     {
                         int size = (int)Math.Min(length, Math.Max(LargeFrame, (long)filled * GrowthFactor));
                         await _lease.ReserveAsync(size, _cancellationToken).ConfigureAwait(false);
-                        byte[] grown = size == length ? new byte[length] : ArrayPool<byte>.Shared.Rent(size);
+                        byte[] grown = size == length ? LargeArrays.Allocate(length) : LargeArrays.Steps.Rent(size);
                         if (step is not null)
                         {
                             Buffer.BlockCopy(step, 0, grown, 0, filled);
-                            ArrayPool<byte>.Shared.Return(step);
+                            LargeArrays.Steps.Return(step);
                             _lease.Release(filled);
                         }
 
@@ -260,7 +260,7 @@ namespace DaskPS.Comm
                 {
                     if (step is not null)
                     {
-                        ArrayPool<byte>.Shared.Return(step);
+                        LargeArrays.Steps.Return(step);
                     }
                 }
             }

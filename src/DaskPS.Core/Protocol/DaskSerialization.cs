@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using DaskPS.Buffers;
 using DaskPS.Protocol.MessagePack;
 using MessagePack;
 
@@ -283,7 +284,7 @@ namespace DaskPS.Protocol
                 throw new DaskProtocolException($"A payload of {total} bytes exceeds the limit of {maxBytes}.");
             }
 
-            var joined = new byte[total];
+            byte[] joined = LargeArrays.Allocate((int)total);
             int at = 0;
             foreach (ReadOnlyMemory<byte> frame in frames)
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
+using DaskPS.Buffers;
 using K4os.Compression.LZ4;
 
 namespace DaskPS.Protocol
@@ -53,7 +54,7 @@ namespace DaskPS.Protocol
                     : throw new DaskProtocolException($"Corrupt lz4 block: {block.Length} bytes where an empty input's block is one zero byte.");
             }
 
-            var output = new byte[size];
+            byte[] output = LargeArrays.Allocate((int)size);
             int written = LZ4Codec.Decode(block, output);
             if (written < 0)
             {

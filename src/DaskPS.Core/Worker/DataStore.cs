@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using DaskPS.Buffers;
 using DaskPS.Protocol;
 using DaskPS.Protocol.MessagePack;
 using DaskPS.Tasks;
@@ -12,15 +13,8 @@ namespace DaskPS.Worker
     /// </summary>
     internal sealed class DataStore
     {
-        // Values at least this large count toward a collection once they are dropped: a new large array lands on fresh
-        // pages the kernel must zero (about a second per GB on a small VM) unless the GC has taken back the old ones,
-        // which it may not do for a long time when the heap has no other pressure. dask's workers collect too.
-        private const long LargeValue = 16 << 20;
-        private const long CollectAfter = 256 << 20;
-
         private readonly object _gate = new object();
         private readonly Dictionary<object, Entry> _entries = new Dictionary<object, Entry>(MsgKeyComparer.Instance);
-        private long _largeDropped;
 
         public int Count
         {
@@ -106,27 +100,18 @@ namespace DaskPS.Worker
 
         public bool Remove(object key)
         {
-            bool collect = false;
+            Entry? entry;
             lock (_gate)
             {
-                if (!_entries.TryGetValue(key, out Entry? entry))
+                if (!_entries.TryGetValue(key, out entry))
                 {
                     return false;
                 }
 
                 _entries.Remove(key);
-                if (entry.Size >= LargeValue && (_largeDropped += entry.Size) >= CollectAfter)
-                {
-                    _largeDropped = 0;
-                    collect = true;
-                }
             }
 
-            if (collect)
-            {
-                GC.Collect();
-            }
-
+            LargeArrays.Dropped(entry.Size);
             return true;
         }
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using DaskPS.Buffers;
 using DaskPS.Diagnostics;
 using DaskPS.Internal;
 using DaskPS.Protocol;
@@ -267,6 +268,8 @@ namespace DaskPS.Worker
                 object?[] args = (object?[])TaskSpec.Substitute(spec.Args.ToArray(), _table.Data.Argument)!;
                 var kwargs = spec.Kwargs is null ? null : (MsgMap?)TaskSpec.Substitute(spec.Kwargs, _table.Data.Argument);
                 var run = new WorkerTaskRun(this, _worker, task, stop, start);
+                // Tasks make large values too: their arrays should land on the memory of the values dropped before.
+                LargeArrays.CollectIfDue();
                 // A run given up (Stop-DaskTask -Force) is left to end on its own; the worker stops waiting for it.
                 object? result = await runtime.RunAsync(spec.Function, args, kwargs, run).WithCancellation(giveUp).ConfigureAwait(false);
                 typeName = (result is TaskOutput output ? output.Output : result)?.GetType().Name ?? "NoneType";
