@@ -448,6 +448,7 @@ namespace DaskPS.Client
                 {
                     _log.Debug($"client-releases-keys: {keys.Length} keys no node refers to");
                 }
+
                 Link.Send(StreamMessages.ClientReleasesKeys(keys, Id));
             }
         }

@@ -100,25 +100,28 @@ namespace DaskPS.Worker
 
         public bool Remove(object key)
         {
-            Entry? entry;
             lock (_gate)
             {
-                if (!_entries.TryGetValue(key, out entry))
+                if (!_entries.TryGetValue(key, out Entry? entry))
                 {
                     return false;
                 }
 
                 _entries.Remove(key);
+                LargeArrays.Dropped(entry.Size);
+                return true;
             }
-
-            LargeArrays.Dropped(entry.Size);
-            return true;
         }
 
         public void Clear()
         {
             lock (_gate)
             {
+                foreach (Entry entry in _entries.Values)
+                {
+                    LargeArrays.Dropped(entry.Size);
+                }
+
                 _entries.Clear();
             }
         }

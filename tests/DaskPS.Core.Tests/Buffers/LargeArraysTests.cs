@@ -29,6 +29,19 @@ namespace DaskPS.Core.Tests.Buffers
             Assert.False(store.Remove(0));
         }
 
+        [Fact]
+        public void Values_a_worker_clears_count_as_dropped()
+        {
+            // A worker that loses its scheduler clears everything it holds.
+            var store = new DataStore();
+            List<WeakReference> held = Fill(store, count: 4, bytes: 64 << 20);
+            store.Clear();
+
+            LargeArrays.Allocate(LargeArrays.Threshold);
+            Assert.All(held, reference => Assert.False(reference.IsAlive));
+            Assert.Equal(0, store.Count);
+        }
+
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static List<WeakReference> Fill(DataStore store, int count, int bytes)
         {
