@@ -95,10 +95,12 @@ smoke scaling dotnet run -c Release --project bench/DaskPS.Benchmarks --no-build
 smoke script-tasks dotnet pwsh -NoProfile -NonInteractive -File bench/powershell/Measure-ScriptTasks.ps1 \
   -PipelineCount 200 -Count 20 -ProfileCount 300 -Repeat 1
 
-# The failed tests' names, last, where a truncated log still shows them (xunit's "[FAIL]", Pester's "[-]").
+# The failed tests, last, where a truncated log still shows them (xunit's "[FAIL]", Pester's "[-]"), each with the
+# first lines of its error.
 if [ "$failed" -gt 0 ]; then
   echo "failed tests:"
-  grep -hE '\[FAIL\]|\[-\]' "$results"/*.log "$results"/*.out 2>/dev/null | sed -E 's/\x1b\[[0-9;]*m//g' | sort -u | head -n 40
+  grep -hE -A 3 '\[FAIL\]|\[-\]' "$results"/*.log "$results"/*.out 2>/dev/null | sed -E 's/\x1b\[[0-9;]*m//g' \
+    | grep -v '^--$' | awk '!seen[$0]++' | head -n 80
 fi
 stage "done"
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -36,6 +36,34 @@ Describe 'Stop-DaskTask on running tasks' {
         finally { Remove-Item $started, $cleaned -ErrorAction Ignore }
     }
 
+    It 'runs the finally block of every task stopped as it starts in a new runspace' {
+        # A task's first commands once loaded their module in a pipeline nested in the task's; a stop that came then
+        # also stopped the finally block's first command (about one task in twenty stopped that early). Here tasks
+        # start in new runspaces of one worker and are stopped while they start: each task that started cleans up.
+        $count = 24
+        $worker = Start-DaskWorker -Scheduler $script:cluster.Scheduler.Address -Name 'fresh' -ThrottleLimit $count
+        $markers = 1..$count | ForEach-Object { [pscustomobject]@{ Started = New-Marker; Cleaned = New-Marker } }
+        try {
+            $address = $null
+            Wait-Until { ($address = (Get-DaskWorker -Name 'fresh').Address) } -Because 'the fresh worker to register'
+            $nodes = $markers | Submit-DaskTask -Workers $address {
+                try { Set-Content $_.Started 'started'; Start-Sleep -Seconds 600 }
+                finally { Set-Content $_.Cleaned 'cleaned up' }
+            }
+            Wait-Until { $markers | Where-Object { Test-Path $_.Started } } -Because 'the first tasks to start'
+
+            Stop-DaskTask $nodes -Confirm:$false -WarningVariable warnings
+            $warnings | Should -BeNullOrEmpty
+            # A task the worker had not yet heard was cancelled may start just after: it is stopped a moment later.
+            $unclean = { $markers | Where-Object { (Test-Path $_.Started) -and -not (Test-Path $_.Cleaned) } }
+            Wait-Until { -not (& $unclean) } -Timeout '00:00:10' -Because 'every task that started to run its finally block'
+        }
+        finally {
+            $worker | Remove-Job -Force
+            Remove-Item ($markers.Started + $markers.Cleaned) -ErrorAction Ignore
+        }
+    }
+
     It 'warns, naming the worker and the key, of a task stuck in native code; -Force gives it up and frees the slot' {
         $worker = (Get-DaskWorker -Name 'control-2').Address
         $started = New-Marker

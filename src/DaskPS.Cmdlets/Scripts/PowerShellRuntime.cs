@@ -102,6 +102,8 @@ namespace DaskPS.Cmdlets.Scripts
             }
         }
 
+        private static readonly string[] PreloadedModules = { "Microsoft.PowerShell.Management", "Microsoft.PowerShell.Utility" };
+
         private static string ModuleManifest => Path.Combine(Path.GetDirectoryName(typeof(PowerShellRuntime).Assembly.Location)!, "DaskPS.psd1");
 
         /// <summary>An idle runspace, or a new one.</summary>
@@ -146,7 +148,11 @@ namespace DaskPS.Cmdlets.Scripts
         {
             InitialSessionState state = InitialSessionState.CreateDefault2();
             // DaskPS itself first, by path: a task's cmdlets reach its cluster whether or not the module is on PSModulePath.
-            state.ImportPSModule(new[] { ModuleManifest }.Concat(_modules).ToArray());
+            // The modules of the most used commands load with the runspace too, not when a task first calls one: PowerShell
+            // loads a module on first use in a pipeline nested in the task's, and a stop that comes meanwhile lets the
+            // task's finally block begin before its own pipeline counts as stopping; when it then does, the finally block's
+            // commands are stopped too (its cleanup lost, one stop in a few dozen).
+            state.ImportPSModule(new[] { ModuleManifest }.Concat(PreloadedModules).Concat(_modules).ToArray());
 
             if (_initializationScript is not null)
             {
