@@ -32,6 +32,19 @@ namespace DaskPS.Testing
 
         public string SchedulerOutput => _cluster.Scheduler.Output;
 
+        /// <summary>Stops the scheduler process (SIGSTOP) until disposed (SIGCONT): it answers nothing meanwhile.</summary>
+        public IDisposable PauseScheduler()
+        {
+            Signal("STOP");
+            return new Resume(this);
+        }
+
+        private void Signal(string signal)
+        {
+            using var kill = System.Diagnostics.Process.Start("kill", $"-{signal} {_cluster.Scheduler.ProcessId}");
+            kill.WaitForExit();
+        }
+
         public static async Task<TestCluster> StartAsync(int workers, int slots = 2)
         {
             DaskInstallation dask = DaskInstallation.Selected;
@@ -42,6 +55,15 @@ namespace DaskPS.Testing
                 Scheduler = dask.SchedulerOptions(),
             }).ConfigureAwait(false);
             return new TestCluster(cluster, dask);
+        }
+
+        private sealed class Resume : IDisposable
+        {
+            private readonly TestCluster _cluster;
+
+            public Resume(TestCluster cluster) => _cluster = cluster;
+
+            public void Dispose() => _cluster.Signal("CONT");
         }
 
         public async ValueTask DisposeAsync()

@@ -19,6 +19,7 @@ namespace DaskPS.Client
         private readonly SchedulerCalls _scheduler;
         private readonly DaskLogger _log;
         private readonly int _maxValueBytes;
+        private volatile string? _lastHolder;
 
         public ValueFetcher(ConnectionPool pool, SchedulerCalls scheduler, DaskLogger log, int maxValueBytes)
         {
@@ -37,28 +38,49 @@ namespace DaskPS.Client
                 return payloads;
             }
 
-            IReadOnlyDictionary<string, IReadOnlyList<string>> whoHas = await _scheduler.WhoHasAsync(keys.Cast<object?>().ToArray(), cancellationToken).ConfigureAwait(false);
-            var byWorker = keys.Where(k => whoHas.TryGetValue(k, out var holders) && holders.Count > 0)
-                .GroupBy(k => whoHas[k][0], StringComparer.Ordinal);
-            await Task.WhenAll(byWorker.Select(async group =>
+            // The worker that gave the last values often holds the next ones too (one task at a time, a chain, tasks
+            // sent to one worker): it is asked on the comm still open to it while the scheduler is asked who holds
+            // them, and when it brings them all first, the values do not wait for the scheduler's answer.
+            string? guess = _lastHolder is string last && _pool.HasIdle(last) ? last : null;
+            using var guessing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task guessed = guess is null ? Task.CompletedTask : GuessAsync(guess, keys, payloads, guessing.Token, cancellationToken);
+            Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> lookup = _scheduler.WhoHasAsync(keys.Cast<object?>().ToArray(), cancellationToken);
+            if (guess is not null && await Task.WhenAny(guessed, lookup).ConfigureAwait(false) == guessed && keys.All(payloads.ContainsKey))
             {
-                try
-                {
-                    var request = new GetDataRequest(group.ToArray<object?>(), Who: null, MayRefuse: !_scheduler.Dialect.ClientsCanForbidBusy);
-                    GetDataReply reply = await DataExchange.RequestAsync(_pool, group.Key, request, cancellationToken).ConfigureAwait(false);
-                    lock (payloads)
-                    {
-                        foreach (KeyValuePair<object, object?> entry in reply.Data)
-                        {
-                            payloads[(string)entry.Key] = entry.Value;
-                        }
-                    }
-                }
-                catch (DaskException e)
-                {
-                    _log.Debug($"direct gather from {group.Key} failed ({e.Message}); asking the scheduler");
-                }
-            })).ConfigureAwait(false);
+                _ = lookup.ContinueWith(t => t.Exception, TaskScheduler.Default);
+                return Decode(keys, payloads);
+            }
+
+            IReadOnlyDictionary<string, IReadOnlyList<string>> whoHas;
+            try
+            {
+                whoHas = await lookup.ConfigureAwait(false);
+            }
+            catch
+            {
+                guessing.Cancel();
+                await guessed.ConfigureAwait(false);
+                throw;
+            }
+
+            string? Holder(string key) =>
+                whoHas.TryGetValue(key, out IReadOnlyList<string>? holders) && holders.Count > 0 ? (holders.Contains(guess!) ? guess : holders[0]) : null;
+
+            // What the guessed worker holds comes with its request in flight (never twice); the rest from its holders.
+            if (guess is not null && !keys.Any(k => Holder(k) == guess))
+            {
+                guessing.Cancel();
+            }
+
+            string[] elsewhere;
+            lock (payloads)
+            {
+                elsewhere = keys.Where(k => Holder(k) is string holder && holder != guess && !payloads.ContainsKey(k)).ToArray();
+            }
+
+            await Task.WhenAll(elsewhere.GroupBy(k => Holder(k)!, StringComparer.Ordinal)
+                .Select(group => GetDataAsync(group.Key, group.ToArray(), payloads, cancellationToken))
+                .Append(guessed)).ConfigureAwait(false);
 
             string[] missing = keys.Where(k => !payloads.ContainsKey(k)).ToArray();
             string[] unheld = missing.Where(k => !whoHas.TryGetValue(k, out var holders) || holders.Count == 0).ToArray();
@@ -87,6 +109,11 @@ namespace DaskPS.Client
                 }
             }
 
+            return Decode(keys, payloads);
+        }
+
+        private IReadOnlyDictionary<string, object?> Decode(IReadOnlyList<string> keys, Dictionary<string, object?> payloads)
+        {
             var values = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (string key in keys)
             {
@@ -99,6 +126,44 @@ namespace DaskPS.Client
             }
 
             return values;
+        }
+
+        /// <summary>A guess that turned out wrong is called off: its values come from their holders.</summary>
+        private async Task GuessAsync(string worker, IReadOnlyList<string> keys, Dictionary<string, object?> payloads, CancellationToken guessing, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await GetDataAsync(worker, keys, payloads, guessing).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        /// <summary>Adds what <paramref name="worker"/> holds of <paramref name="keys"/> to <paramref name="payloads"/>; a failed request adds nothing.</summary>
+        private async Task GetDataAsync(string worker, IReadOnlyList<string> keys, Dictionary<string, object?> payloads, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var request = new GetDataRequest(keys.ToArray<object?>(), Who: null, MayRefuse: !_scheduler.Dialect.ClientsCanForbidBusy);
+                GetDataReply reply = await DataExchange.RequestAsync(_pool, worker, request, cancellationToken).ConfigureAwait(false);
+                lock (payloads)
+                {
+                    foreach (KeyValuePair<object, object?> entry in reply.Data)
+                    {
+                        payloads[(string)entry.Key] = entry.Value;
+                    }
+                }
+
+                if (reply.Data.Count > 0)
+                {
+                    _lastHolder = worker;
+                }
+            }
+            catch (DaskException e)
+            {
+                _log.Debug($"direct gather from {worker} failed ({e.Message})");
+            }
         }
     }
 }

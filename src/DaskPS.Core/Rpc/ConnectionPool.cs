@@ -166,6 +166,15 @@ namespace DaskPS.Rpc
             }
         }
 
+        /// <summary>Whether an open comm to <paramref name="address"/> waits for reuse (a request on it needs no connect).</summary>
+        internal bool HasIdle(string address)
+        {
+            lock (_gate)
+            {
+                return _idle.TryGetValue(DaskAddress.Normalize(address), out Stack<IdleComm>? stack) && stack.Count > 0 && !stack.Peek().Comm.IsClosed;
+            }
+        }
+
         /// <summary>Closes a comm that must not be reused (e.g. after a timeout mid-reply).</summary>
         public void Discard(DaskComm comm)
         {

@@ -172,6 +172,37 @@ namespace DaskPS.Core.Tests.Worker
         }
 
         [Fact]
+        public async Task TheNextValueOfTheWorkerThatGaveTheLastNeedsNoAnswerFromTheScheduler()
+        {
+            var onWorker1 = new DaskTaskOptions { Workers = new[] { Worker1.Address } };
+            DaskNode first = Client.Submit(DaskNode.Call(Functions, "Add", new object?[] { 1L, 1L }, onWorker1));
+            Assert.Equal(2L, await Client.ResultAsync(first).WaitAsync(Deadline));
+            DaskNode second = Client.Submit(DaskNode.Call(Functions, "Add", new object?[] { 2L, 1L }, onWorker1));
+            await Client.WaitAsync(second).WaitAsync(Deadline);
+
+            using (_cluster.PauseScheduler())
+            {
+                Assert.Equal(3L, await Client.ResultAsync(second).WaitAsync(TimeSpan.FromSeconds(10)));
+            }
+        }
+
+        [Fact]
+        public async Task ValuesComeFromTheirHoldersWhenTheWorkerThatGaveTheLastHasThemNotOrLeft()
+        {
+            DaskNode OnWorker(DaskWorker worker, long x) =>
+                Client.Submit(DaskNode.Call(Functions, "Add", new object?[] { x, 1L }, new DaskTaskOptions { Workers = new[] { worker.Address } }));
+
+            Assert.Equal(11L, await Client.ResultAsync(OnWorker(Worker1, 10L)).WaitAsync(Deadline));
+            Assert.Equal(21L, await Client.ResultAsync(OnWorker(Worker2, 20L)).WaitAsync(Deadline));
+            Assert.Equal(31L, await Client.ResultAsync(OnWorker(Worker1, 30L)).WaitAsync(Deadline));
+
+            DaskNode onWorker2 = OnWorker(Worker2, 40L);
+            await Client.WaitAsync(onWorker2).WaitAsync(Deadline);
+            await Worker1.CloseAsync();
+            Assert.Equal(41L, await Client.ResultAsync(onWorker2).WaitAsync(Deadline));
+        }
+
+        [Fact]
         public async Task ScatteredDataFeedsTasks()
         {
             IReadOnlyList<DaskNode> data = await Client.ScatterAsync(new object?[] { 40L }, new[] { Worker2.Address });
