@@ -19,7 +19,9 @@ namespace DaskPS.Client
         private readonly SchedulerCalls _scheduler;
         private readonly DaskLogger _log;
         private readonly int _maxValueBytes;
-        private volatile string? _lastHolder;
+        private readonly object _gate = new object();
+        private string? _lastSupplier; // the one worker that gave all values of the last fetch, if one did
+        private string? _guess;
 
         public ValueFetcher(ConnectionPool pool, SchedulerCalls scheduler, DaskLogger log, int maxValueBytes)
         {
@@ -38,16 +40,22 @@ namespace DaskPS.Client
                 return payloads;
             }
 
-            // The worker that gave the last values often holds the next ones too (one task at a time, a chain, tasks
-            // sent to one worker): it is asked on the comm still open to it while the scheduler is asked who holds
-            // them, and when it brings them all first, the values do not wait for the scheduler's answer.
-            string? guess = _lastHolder is string last && _pool.HasIdle(last) ? last : null;
+            // When one worker gave the values of the last fetches (one task at a time, a chain, tasks sent to one
+            // worker), it is asked for the next ones on the comm still open to it while the scheduler is asked who
+            // holds them; when it brings them all first, the values do not wait for the scheduler's answer.
+            string? guess;
+            lock (_gate)
+            {
+                guess = _guess is string worker && _pool.HasIdle(worker) ? worker : null;
+            }
+
             using var guessing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task guessed = guess is null ? Task.CompletedTask : GuessAsync(guess, keys, payloads, guessing.Token, cancellationToken);
+            Task<string?> guessed = guess is null ? Task.FromResult<string?>(null) : GuessAsync(guess, keys, payloads, guessing.Token, cancellationToken);
             Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> lookup = _scheduler.WhoHasAsync(keys.Cast<object?>().ToArray(), cancellationToken);
             if (guess is not null && await Task.WhenAny(guessed, lookup).ConfigureAwait(false) == guessed && keys.All(payloads.ContainsKey))
             {
                 _ = lookup.ContinueWith(t => t.Exception, TaskScheduler.Default);
+                Remember(guess);
                 return Decode(keys, payloads);
             }
 
@@ -78,7 +86,7 @@ namespace DaskPS.Client
                 elsewhere = keys.Where(k => Holder(k) is string holder && holder != guess && !payloads.ContainsKey(k)).ToArray();
             }
 
-            await Task.WhenAll(elsewhere.GroupBy(k => Holder(k)!, StringComparer.Ordinal)
+            string?[] suppliers = await Task.WhenAll(elsewhere.GroupBy(k => Holder(k)!, StringComparer.Ordinal)
                 .Select(group => GetDataAsync(group.Key, group.ToArray(), payloads, cancellationToken))
                 .Append(guessed)).ConfigureAwait(false);
 
@@ -95,6 +103,8 @@ namespace DaskPS.Client
                 throw new KeysUnavailableException($"The holders of {string.Join(", ", missing)} did not hand them over");
             }
 
+            string?[] workers = suppliers.Where(w => w is not null).Distinct(StringComparer.Ordinal).ToArray();
+            Remember(missing.Length == 0 && workers.Length == 1 ? workers[0] : null);
             if (missing.Length > 0)
             {
                 (IReadOnlyDictionary<object, object?>? data, string reply) = await _scheduler.GatherAsync(missing, cancellationToken).ConfigureAwait(false);
@@ -128,20 +138,37 @@ namespace DaskPS.Client
             return values;
         }
 
-        /// <summary>A guess that turned out wrong is called off: its values come from their holders.</summary>
-        private async Task GuessAsync(string worker, IReadOnlyList<string> keys, Dictionary<string, object?> payloads, CancellationToken guessing, CancellationToken cancellationToken)
+        /// <summary>
+        /// A guess pays when one worker gives value after value; with values spread over workers, a wrong guess would
+        /// cost a get_data each time. So the next fetch guesses only after two in a row that one worker gave alone.
+        /// </summary>
+        private void Remember(string? supplier)
         {
-            try
+            lock (_gate)
             {
-                await GetDataAsync(worker, keys, payloads, guessing).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
+                _guess = supplier is not null && supplier == _lastSupplier ? supplier : null;
+                _lastSupplier = supplier;
             }
         }
 
-        /// <summary>Adds what <paramref name="worker"/> holds of <paramref name="keys"/> to <paramref name="payloads"/>; a failed request adds nothing.</summary>
-        private async Task GetDataAsync(string worker, IReadOnlyList<string> keys, Dictionary<string, object?> payloads, CancellationToken cancellationToken)
+        /// <summary>A guess that turned out wrong is called off: its values come from their holders.</summary>
+        private async Task<string?> GuessAsync(string worker, IReadOnlyList<string> keys, Dictionary<string, object?> payloads, CancellationToken guessing, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await GetDataAsync(worker, keys, payloads, guessing).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// Adds what <paramref name="worker"/> holds of <paramref name="keys"/> to <paramref name="payloads"/>; a failed
+        /// request adds nothing. The worker when it gave any value, else null.
+        /// </summary>
+        private async Task<string?> GetDataAsync(string worker, IReadOnlyList<string> keys, Dictionary<string, object?> payloads, CancellationToken cancellationToken)
         {
             try
             {
@@ -155,14 +182,12 @@ namespace DaskPS.Client
                     }
                 }
 
-                if (reply.Data.Count > 0)
-                {
-                    _lastHolder = worker;
-                }
+                return reply.Data.Count > 0 ? worker : null;
             }
             catch (DaskException e)
             {
                 _log.Debug($"direct gather from {worker} failed ({e.Message})");
+                return null;
             }
         }
     }

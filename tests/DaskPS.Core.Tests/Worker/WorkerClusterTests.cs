@@ -172,17 +172,18 @@ namespace DaskPS.Core.Tests.Worker
         }
 
         [Fact]
-        public async Task TheNextValueOfTheWorkerThatGaveTheLastNeedsNoAnswerFromTheScheduler()
+        public async Task TheNextValueOfTheWorkerThatGaveTheLastTwoNeedsNoAnswerFromTheScheduler()
         {
             var onWorker1 = new DaskTaskOptions { Workers = new[] { Worker1.Address } };
-            DaskNode first = Client.Submit(DaskNode.Call(Functions, "Add", new object?[] { 1L, 1L }, onWorker1));
-            Assert.Equal(2L, await Client.ResultAsync(first).WaitAsync(Deadline));
-            DaskNode second = Client.Submit(DaskNode.Call(Functions, "Add", new object?[] { 2L, 1L }, onWorker1));
-            await Client.WaitAsync(second).WaitAsync(Deadline);
+            DaskNode OnWorker1(long x) => Client.Submit(DaskNode.Call(Functions, "Add", new object?[] { x, 1L }, onWorker1));
+            Assert.Equal(2L, await Client.ResultAsync(OnWorker1(1L)).WaitAsync(Deadline));
+            Assert.Equal(3L, await Client.ResultAsync(OnWorker1(2L)).WaitAsync(Deadline));
+            DaskNode third = OnWorker1(3L);
+            await Client.WaitAsync(third).WaitAsync(Deadline);
 
             using (_cluster.PauseScheduler())
             {
-                Assert.Equal(3L, await Client.ResultAsync(second).WaitAsync(TimeSpan.FromSeconds(10)));
+                Assert.Equal(4L, await Client.ResultAsync(third).WaitAsync(TimeSpan.FromSeconds(10)));
             }
         }
 
@@ -192,9 +193,12 @@ namespace DaskPS.Core.Tests.Worker
             DaskNode OnWorker(DaskWorker worker, long x) =>
                 Client.Submit(DaskNode.Call(Functions, "Add", new object?[] { x, 1L }, new DaskTaskOptions { Workers = new[] { worker.Address } }));
 
+            // Two from worker 1 make it the guess; the next values are on worker 2, then worker 1 again.
             Assert.Equal(11L, await Client.ResultAsync(OnWorker(Worker1, 10L)).WaitAsync(Deadline));
+            Assert.Equal(12L, await Client.ResultAsync(OnWorker(Worker1, 11L)).WaitAsync(Deadline));
             Assert.Equal(21L, await Client.ResultAsync(OnWorker(Worker2, 20L)).WaitAsync(Deadline));
             Assert.Equal(31L, await Client.ResultAsync(OnWorker(Worker1, 30L)).WaitAsync(Deadline));
+            Assert.Equal(32L, await Client.ResultAsync(OnWorker(Worker1, 31L)).WaitAsync(Deadline));
 
             DaskNode onWorker2 = OnWorker(Worker2, 40L);
             await Client.WaitAsync(onWorker2).WaitAsync(Deadline);
