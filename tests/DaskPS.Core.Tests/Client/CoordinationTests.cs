@@ -232,21 +232,23 @@ namespace DaskPS.Core.Tests.Client
         [Fact]
         public async Task HeldLeasesAreRefreshedAndALostHoldersLeaseExpires()
         {
-            // The scheduler drops leases not refreshed for 1 s (the setting before 2024.7.1, what clients register after).
+            // The scheduler drops leases not refreshed for 2 s (the setting before 2024.7.1, what clients register after).
+            // Shorter leases made this test fail on a loaded 2-core machine: refreshes every 200 ms of a 1 s lease
+            // waited behind the busy thread pool of the tests running beside it for the 0.8 s they had.
             var shortLeases = new System.Collections.Generic.Dictionary<string, string>
             {
-                ["DASK_DISTRIBUTED__SCHEDULER__LOCKS__LEASE_TIMEOUT"] = "1s",
+                ["DASK_DISTRIBUTED__SCHEDULER__LOCKS__LEASE_TIMEOUT"] = "2s",
                 ["DASK_DISTRIBUTED__SCHEDULER__LOCKS__LEASE_VALIDATION_INTERVAL"] = "100ms",
             };
             await using DaskSchedulerProcess scheduler = await DaskSchedulerProcess.StartAsync(environment: shortLeases);
-            var options = new DaskClientOptions { LeaseTimeout = TimeSpan.FromSeconds(1) };
+            var options = new DaskClientOptions { LeaseTimeout = TimeSpan.FromSeconds(2) };
             await using DaskClient holder = await DaskClient.ConnectAsync(scheduler.Address, options);
             await using DaskClient waiter = await DaskClient.ConnectAsync(scheduler.Address, options);
 
             var held = new DaskSemaphore(holder, "kept", 1);
             Assert.True(await held.AcquireAsync(TimeSpan.FromSeconds(5)));
-            // Three lease timeouts on, the refreshed lease is still held.
-            Assert.False(await new DaskSemaphore(waiter, "kept", 1).AcquireAsync(TimeSpan.FromSeconds(3)));
+            // Two lease timeouts on, the refreshed lease is still held.
+            Assert.False(await new DaskSemaphore(waiter, "kept", 1).AcquireAsync(TimeSpan.FromSeconds(4)));
             await held.ReleaseAsync();
 
             Assert.True(await new DaskSemaphore(holder, "lost", 1).AcquireAsync(TimeSpan.FromSeconds(5)));
