@@ -128,7 +128,15 @@ try {
         if (Get-Command Start-ThreadJob -ErrorAction Ignore) {
             # A thread job sees its input as $input, not $_; the body travels as text, as script blocks cannot.
             $body = $script.ToString()
-            $runs['Start-ThreadJob'] = { $workItems | ForEach-Object { Start-ThreadJob -ScriptBlock { param($b) $input | ForEach-Object ([scriptblock]::Create($b)) } -ArgumentList $body -InputObject $_ -ThrottleLimit $Slots } | Receive-Job -Wait -AutoRemoveJob }
+            # Jobs are collected and waited for with a deadline: `Start-ThreadJob ... | Receive-Job -Wait` sometimes
+            # never returned on PowerShell 7.6.9 (every job done, Receive-Job still waiting).
+            $runs['Start-ThreadJob'] = {
+                $jobs = @($workItems | ForEach-Object { Start-ThreadJob -ScriptBlock { param($b) $input | ForEach-Object ([scriptblock]::Create($b)) } -ArgumentList $body -InputObject $_ -ThrottleLimit $Slots })
+                $null = $jobs | Wait-Job -Timeout 600
+                $unfinished = @($jobs | Where-Object State -NE 'Completed')
+                if ($unfinished) { throw "Start-ThreadJob: $($unfinished.Count) of $($jobs.Count) jobs did not complete within 600 s ($($unfinished[0].State))." }
+                $jobs | Receive-Job -AutoRemoveJob -Wait
+            }
         }
         foreach ($runner in $runs.Keys) {
             $m = Measure-Best $runs[$runner] $workExpected
