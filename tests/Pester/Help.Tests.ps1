@@ -80,7 +80,7 @@ BeforeDiscovery {
                 $Output | Should -Be 2
                 $failures.TargetObject.Key | Should -Be $jobs[2].Key, $jobs[5].Key
             } }
-        'Wait-DaskTask 1'         = @{ Check = { $Output | Should -Be 1, 2, 3, 4 } }
+        'Wait-DaskTask 1'         = @{ Check = { $Output | Sort-Object | Should -Be 1, 2, 3, 4 } }
         'Wait-DaskTask 2'         = @{ Check = {
                 $Output | Should -Be 'answer from fast'
                 $mirrors[0].State | Should -Be 'Cancelled'

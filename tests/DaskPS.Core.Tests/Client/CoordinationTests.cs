@@ -232,30 +232,31 @@ namespace DaskPS.Core.Tests.Client
         [Fact]
         public async Task HeldLeasesAreRefreshedAndALostHoldersLeaseExpires()
         {
-            // The scheduler drops leases not refreshed for 2 s (the setting before 2024.7.1, what clients register after).
-            // Shorter leases made this test fail on a loaded 2-core machine: refreshes every 200 ms of a 1 s lease
-            // waited behind the busy thread pool of the tests running beside it for the 0.8 s they had.
+            // The scheduler drops leases not refreshed for 5 s (the setting before 2024.7.1, what clients register after).
+            // Shorter leases made this test fail on a loaded 2-core machine: refreshes every 200 ms of a 1 s lease, and
+            // every 400 ms of a 2 s lease, waited behind the busy thread pool of the tests beside it for longer than the
+            // 0.8 s and 1.6 s they had.
             var shortLeases = new System.Collections.Generic.Dictionary<string, string>
             {
-                ["DASK_DISTRIBUTED__SCHEDULER__LOCKS__LEASE_TIMEOUT"] = "2s",
+                ["DASK_DISTRIBUTED__SCHEDULER__LOCKS__LEASE_TIMEOUT"] = "5s",
                 ["DASK_DISTRIBUTED__SCHEDULER__LOCKS__LEASE_VALIDATION_INTERVAL"] = "100ms",
             };
             await using DaskSchedulerProcess scheduler = await DaskSchedulerProcess.StartAsync(environment: shortLeases);
-            var options = new DaskClientOptions { LeaseTimeout = TimeSpan.FromSeconds(2) };
+            var options = new DaskClientOptions { LeaseTimeout = TimeSpan.FromSeconds(5) };
             await using DaskClient holder = await DaskClient.ConnectAsync(scheduler.Address, options);
             await using DaskClient waiter = await DaskClient.ConnectAsync(scheduler.Address, options);
 
             var held = new DaskSemaphore(holder, "kept", 1);
             Assert.True(await held.AcquireAsync(TimeSpan.FromSeconds(5)));
             // Two lease timeouts on, the refreshed lease is still held.
-            Assert.False(await new DaskSemaphore(waiter, "kept", 1).AcquireAsync(TimeSpan.FromSeconds(4)));
+            Assert.False(await new DaskSemaphore(waiter, "kept", 1).AcquireAsync(2 * options.LeaseTimeout));
             await held.ReleaseAsync();
 
             Assert.True(await new DaskSemaphore(holder, "lost", 1).AcquireAsync(TimeSpan.FromSeconds(5)));
             await holder.DisposeAsync();
             var watch = Stopwatch.StartNew();
             Assert.True(await new DaskSemaphore(waiter, "lost", 1).AcquireAsync(Deadline));
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the lost holder's lease lasted {watch.Elapsed}");
+            Assert.True(watch.Elapsed < 3 * options.LeaseTimeout, $"the lost holder's lease lasted {watch.Elapsed}");
         }
 
         [Fact]
