@@ -36,6 +36,13 @@ Describe 'Send-DaskData' {
         (Get-Holder $node.Key | ForEach-Object Address) | Should -Be $target
     }
 
+    It 'refuses a -Workers that came back empty rather than placing or copying anywhere' {
+        $none = (Get-DaskWorker -Name 'no-such-worker').Address
+        { 'anywhere' | Send-DaskData -Workers $none } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        $node = 'kept' | Send-DaskData
+        { Copy-DaskData $node -Workers $none -Confirm:$false } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+    }
+
     It 'places every value on every worker with -Broadcast' {
         $node = 'everywhere' | Send-DaskData -Broadcast
         Wait-Until { (Get-Holder $node.Key).Count -eq 3 } -Because 'a copy on each of the three workers'
@@ -110,8 +117,8 @@ Describe 'Stop-DaskTask' {
     It 'stops the running script block, freeing its slot for the next task' {
         $worker = Start-DaskWorker -Scheduler $cluster.Scheduler.Address -Name 'one-slot' -ThrottleLimit 1
         try {
-            $address = $null
-            Wait-Until { ($address = (Get-DaskWorker -Name 'one-slot').Address) } -Because 'the one-slot worker to register'
+            Wait-Until { Get-DaskWorker -Name 'one-slot' } -Because 'the one-slot worker to register'
+            $address = (Get-DaskWorker -Name 'one-slot').Address
             $started = Join-Path ([IO.Path]::GetTempPath()) "daskps-started-$([guid]::NewGuid().ToString('N'))"
             $node = Submit-DaskTask { Set-Content -Path $using:started -Value 'started'; Start-Sleep -Seconds 600; Remove-Item $using:started } -Workers $address
             Wait-Until { Test-Path $started } -Because 'the long task to start'

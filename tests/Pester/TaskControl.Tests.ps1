@@ -44,8 +44,8 @@ Describe 'Stop-DaskTask on running tasks' {
         $worker = Start-DaskWorker -Scheduler $script:cluster.Scheduler.Address -Name 'fresh' -ThrottleLimit $count
         $markers = 1..$count | ForEach-Object { [pscustomobject]@{ Started = New-Marker; Cleaned = New-Marker } }
         try {
-            $address = $null
-            Wait-Until { ($address = (Get-DaskWorker -Name 'fresh').Address) } -Because 'the fresh worker to register'
+            Wait-Until { Get-DaskWorker -Name 'fresh' } -Because 'the fresh worker to register'
+            $address = (Get-DaskWorker -Name 'fresh').Address
             $nodes = $markers | Submit-DaskTask -Workers $address {
                 try { Set-Content $_.Started 'started'; Start-Sleep -Seconds 600 }
                 finally { Set-Content $_.Cleaned 'cleaned up' }
@@ -97,8 +97,9 @@ Describe 'Stop-DaskTask on running tasks' {
             $busy = Submit-DaskTask -Workers $worker { Set-Content $using:started 'started'; Start-Sleep -Seconds 600 }
             Wait-Until { Test-Path $started } -Because 'the busy task to start'
             $queued = Submit-DaskTask -Workers $worker { Set-Content $using:ran 'ran' }
+            $before = "the busy task was $($busy.State) and the queued one $($queued.State) before the stop"
             Stop-DaskTask $queued, $busy -Confirm:$false
-            $queued.State | Should -Be 'Cancelled'
+            $queued.State | Should -Be 'Cancelled' -Because $before
             Submit-DaskTask { 'after' } -Workers $worker | Get-DaskResult -Timeout '00:00:10' | Should -Be 'after'
             Test-Path $ran | Should -BeFalse
         }

@@ -98,6 +98,12 @@ Describe 'Script blocks as tasks' {
         $nodes.Key | ForEach-Object { $held | Should -Contain $_ }
     }
 
+    It 'refuses a -Workers that came back empty rather than letting the task run anywhere' {
+        $none = (Get-DaskWorker -Name 'no-such-worker').Address
+        { Submit-DaskTask { 1 } -Workers $none } | Should -Throw -ErrorId 'ParameterArgumentValidationError,DaskPS.Cmdlets.Commands.SubmitDaskTaskCommand'
+        { Submit-DaskTask { 1 } -Workers @() } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+    }
+
     It 'ends only its own task on break, continue or exit, and leaves neither $_ nor messages to the next task' {
         # One after another on one worker: the tasks share its warm runspaces.
         $target = (Get-DaskWorker -Name 'tasks-1').Address

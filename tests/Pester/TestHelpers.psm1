@@ -11,6 +11,7 @@ function Import-DaskPSUnderTest {
     Import-Module $manifest -Force -Global
 }
 
+# Polls until the condition holds. The condition runs in a scope of its own: a variable it assigns is not the caller's.
 function Wait-Until {
     param([scriptblock] $Condition, [timespan] $Timeout = [timespan]::FromSeconds(60), [string] $Because = 'the condition')
     $deadline = [datetime]::UtcNow + $Timeout

@@ -21,6 +21,7 @@ namespace DaskPS.Cmdlets.Commands
 
         /// <summary>Workers to copy onto.</summary>
         [Parameter]
+        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(WorkerAddressCompleter))]
         public string[]? Workers { get; set; }
 
@@ -72,6 +73,7 @@ namespace DaskPS.Cmdlets.Commands
 
         /// <summary>Workers to place the data on.</summary>
         [Parameter]
+        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(WorkerAddressCompleter))]
         public string[]? Workers { get; set; }
 

@@ -46,6 +46,7 @@ namespace DaskPS.Cmdlets.Commands
 
         /// <summary>Workers (addresses or hosts) the task must run on.</summary>
         [Parameter]
+        [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(WorkerAddressCompleter))]
         public string[]? Workers { get; set; }
 

@@ -54,7 +54,7 @@ namespace DaskPS.Cmdlets.Scripts
             object? input = args.Count > 0 ? PSValueConverter.FromWire(TaskValues.AsArgument(args[0])) : null;
             object?[] arguments = args.Skip(1).Select(a => PSValueConverter.FromWire(TaskValues.AsArgument(a))).ToArray();
 
-            ScriptHost host = Take();
+            ScriptHost host = await TakeAsync(run.Stopping).ConfigureAwait(false);
             try
             {
                 ScriptOutcome outcome;
@@ -106,8 +106,11 @@ namespace DaskPS.Cmdlets.Scripts
 
         private static string ModuleManifest => Path.Combine(Path.GetDirectoryName(typeof(PowerShellRuntime).Assembly.Location)!, "DaskPS.psd1");
 
-        /// <summary>An idle runspace, or a new one.</summary>
-        private ScriptHost Take()
+        /// <summary>
+        /// An idle runspace, or a new one. A stop while a new one opens ends the task at once (rather than when the
+        /// runspace is ready, seconds later on a busy machine); the runspace, once open, waits for the next task.
+        /// </summary>
+        private async Task<ScriptHost> TakeAsync(CancellationToken stopping)
         {
             InitialSessionState state;
             lock (_gate)
@@ -125,7 +128,14 @@ namespace DaskPS.Cmdlets.Scripts
                 state = _state ??= SessionState();
             }
 
-            return new ScriptHost(state);
+            Task<ScriptHost> opening = ScriptHost.OpenAsync(state);
+            if (await Task.WhenAny(opening, Task.Delay(Timeout.Infinite, stopping)).ConfigureAwait(false) == opening)
+            {
+                return await opening.ConfigureAwait(false);
+            }
+
+            _ = opening.ContinueWith(o => Return(o.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw new OperationCanceledException(stopping);
         }
 
         /// <summary>Keeps a runspace for the next task: as many as there are slots; the ones made while tasks waited go.</summary>
