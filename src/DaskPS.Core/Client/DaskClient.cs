@@ -79,26 +79,19 @@ namespace DaskPS.Client
             }
         }
 
-        /// <summary>Submits <paramref name="nodes"/> and every dependency not submitted yet, in one update-graph.</summary>
+        /// <summary>
+        /// Submits <paramref name="nodes"/> and every dependency not submitted yet, in one update-graph with the
+        /// submissions made just before and after (those still waiting for the stream's next batch).
+        /// </summary>
         public IReadOnlyList<DaskNode> Submit(IEnumerable<DaskNode> nodes)
         {
             var roots = nodes as IReadOnlyList<DaskNode> ?? nodes.ToArray();
             ThrowIfUnusable();
             ReleaseUnreferenced();
             List<DaskNode> fresh = _keys.AddSubmitted(roots, _options.Retries);
-
             if (fresh.Count > 0)
             {
-                // Per submission: the message is only formatted when someone reads it.
-                if (_log.IsEnabled(DaskLogLevel.Debug))
-                {
-                    _log.Debug($"update-graph: {fresh.Count} tasks to {SchedulerAddress}");
-                }
-
-                foreach (MsgMap message in Dialect.UpdateGraphs(Id, fresh, Stimulus("update-graph")))
-                {
-                    Link.Send(message);
-                }
+                Link.Send(new Submission(this, fresh));
             }
 
             return roots;
@@ -467,6 +460,63 @@ namespace DaskPS.Client
         }
 
         private static object?[] Keys(IEnumerable<DaskNode> nodes) => nodes.Select(n => (object?)n.Key).Distinct().ToArray();
+
+        /// <summary>Submitted nodes waiting in the stream's batch; the submissions after them fold in until it is written.</summary>
+        private sealed class Submission : FoldingMessage
+        {
+            private readonly DaskClient _client;
+            private readonly List<DaskNode> _nodes;
+
+            public Submission(DaskClient client, List<DaskNode> nodes)
+            {
+                _client = client;
+                _nodes = nodes;
+            }
+
+            public override bool TryFold(FoldingMessage next)
+            {
+                if (next is not Submission submission || submission._client != _client)
+                {
+                    return false;
+                }
+
+                _nodes.AddRange(submission._nodes);
+                return true;
+            }
+
+            public override IReadOnlyList<object?> Build()
+            {
+                // Per batch: the message is only formatted when someone reads it.
+                if (_client._log.IsEnabled(DaskLogLevel.Debug))
+                {
+                    _client._log.Debug($"update-graph: {_nodes.Count} tasks to {_client.SchedulerAddress}");
+                }
+
+                try
+                {
+                    return _client.Dialect.UpdateGraphs(_client.Id, _nodes, Stimulus("update-graph"));
+                }
+                catch (Exception)
+                {
+                    // A spec that cannot be encoded (one made by hand with its own key was never encoded before) fails
+                    // its own node, not the others folded in nor the stream all of this client's work shares.
+                    var messages = new List<object?>();
+                    foreach (DaskNode node in _nodes)
+                    {
+                        try
+                        {
+                            messages.AddRange(_client.Dialect.UpdateGraphs(_client.Id, new[] { node }, Stimulus("update-graph")));
+                        }
+                        catch (Exception e)
+                        {
+                            _client._keys.Finish(node.Key, new DaskException($"Task '{node.Key}' could not be sent to the scheduler: {e.Message}", e));
+                        }
+                    }
+
+                    return messages;
+                }
+            }
+        }
 
         private static string Stimulus(string what) => $"{what}-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0:0.000}";
     }

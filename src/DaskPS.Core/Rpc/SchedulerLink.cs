@@ -75,6 +75,8 @@ namespace DaskPS.Rpc
         /// <summary>Queues a message on the batched stream; throws <see cref="CommClosedException"/> once it is gone.</summary>
         public void Send(MsgMap message) => _stream.Send(message);
 
+        public void Send(FoldingMessage message) => _stream.Send(message);
+
         /// <summary>Sends <paramref name="farewell"/> and close-stream, and waits (a few seconds at most) until they are written.</summary>
         public async Task CloseStreamAsync(MsgMap farewell)
         {

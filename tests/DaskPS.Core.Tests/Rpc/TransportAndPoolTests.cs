@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -193,6 +194,67 @@ namespace DaskPS.Core.Tests.Rpc
 
             Assert.True(sender.BatchesSent < 10_000);
             Assert.Throws<CommClosedException>(() => sender.Send(new MsgMap()));
+        }
+
+        [Fact]
+        public async Task BatchedSendFoldsConsecutiveFoldingMessagesAndKeepsTheOrder()
+        {
+            var batches = new System.Collections.Concurrent.ConcurrentQueue<string[]>();
+            var ended = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var server = new DaskServer("Sink");
+            server.AddStreamHandler("stream", async (comm, _, token) =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        batches.Enqueue(((object?[])(await comm.ReadAsync(token))!).Select(m => (string)((MsgMap)m!).Get("op")!).ToArray());
+                    }
+                }
+                catch (CommClosedException)
+                {
+                    ended.TrySetResult(true);
+                }
+            });
+            string address = await server.ListenAsync("tcp://127.0.0.1:0");
+            DaskComm comm = await Transports.ConnectAsync(address);
+            await comm.WriteAsync(new MsgMap().With("op", "stream").With("reply", false));
+            var sender = new BatchedSend();
+            // Queued before the sender starts, so all wait in one buffer.
+            sender.Send(new MsgMap().With("op", "first"));
+            sender.Send(new Letters("a"));
+            sender.Send(new Letters("b"));
+            sender.Send(new Letters("c"));
+            sender.Send(new MsgMap().With("op", "between"));
+            sender.Send(new Letters("d"));
+            sender.Start(comm);
+            await sender.CloseAsync();
+            await ended.Task.WaitAsync(Bounded);
+
+            // Each run of letters went as one message, where its first letter stood.
+            Assert.Equal(new[] { new[] { "first", "abc", "between", "d" } }, batches);
+            Assert.Equal(4, sender.MessagesSent);
+        }
+
+        /// <summary>Folds into one message whose op is the letters folded in, in order.</summary>
+        private sealed class Letters : FoldingMessage
+        {
+            private string _letters;
+
+            public Letters(string letters) => _letters = letters;
+
+            public override bool TryFold(FoldingMessage next)
+            {
+                if (next is not Letters letters)
+                {
+                    return false;
+                }
+
+                _letters += letters._letters;
+                return true;
+            }
+
+            public override IReadOnlyList<object?> Build() => new object?[] { new MsgMap().With("op", _letters) };
         }
     }
 }

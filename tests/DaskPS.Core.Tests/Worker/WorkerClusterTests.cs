@@ -1,8 +1,11 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using DaskPS.Client;
+using DaskPS.Diagnostics;
+using DaskPS.Protocol.MessagePack;
 using DaskPS.Testing;
 using DaskPS.Worker;
 
@@ -40,6 +43,29 @@ namespace DaskPS.Core.Tests.Worker
             Assert.Equal(4L, await Client.ResultAsync(c).WaitAsync(Deadline));
             IReadOnlyDictionary<string, IReadOnlyList<string>> whoHas = await Client.WhoHasAsync(new[] { b });
             Assert.Contains(Worker1.Address, whoHas[b.Key]);
+        }
+
+        [Fact]
+        public async Task SubmissionsMadeOneByOneReachTheSchedulerAsFewUpdateGraphs()
+        {
+            var log = new ConcurrentQueue<string>();
+            var options = new DaskClientOptions { Logger = new DaskLogger((_, line) => log.Enqueue(line), DaskLogLevel.Debug) };
+            await using DaskClient client = await DaskClient.ConnectAsync(SchedulerAddress, options);
+
+            // As a pipeline submits: one node per call. A node made by hand with its own key is encoded only with its
+            // graph; one that cannot be fails alone.
+            DaskNode[] nodes = Enumerable.Range(0, 300).Select(i => client.Submit(DaskNode.Call(Functions, "Add", new object?[] { (long)i, 1L }))).ToArray();
+            DaskNode unsendable = client.Submit(DaskNode.Task("dotnet", new MsgMap().With("method", new System.IO.MemoryStream()), Array.Empty<object?>(), new DaskTaskOptions { Key = "unsendable" }));
+            DaskNode after = client.Submit(DaskNode.Call(Functions, "Add", new object?[] { 1000L, 1L }));
+
+            object?[] results = await Task.WhenAll(nodes.Append(after).Select(n => client.ResultAsync(n))).WaitAsync(Deadline);
+            Assert.Equal(Enumerable.Range(1, 300).Select(i => (object?)(long)i).Append(1001L), results);
+            DaskException refused = await Assert.ThrowsAnyAsync<DaskException>(() => client.ResultAsync(unsendable).WaitAsync(Deadline));
+            Assert.Contains("could not be sent to the scheduler", refused.Message);
+
+            int[] graphs = log.Where(l => l.StartsWith("update-graph: ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[1])).ToArray();
+            Assert.Equal(302, graphs.Sum());
+            Assert.True(graphs.Length <= nodes.Length / 4, $"{graphs.Length} update-graphs for {nodes.Length + 2} submissions");
         }
 
         [Fact]
