@@ -151,28 +151,14 @@ namespace DaskPS.Core.Tests.Rpc
         public async Task BatchedSendFlushesOnCloseAndRefusesLateMessages()
         {
             var received = new System.Collections.Concurrent.ConcurrentQueue<long>();
-            var ended = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            await using var server = new DaskServer("Sink");
-            server.AddStreamHandler("stream", async (comm, _, token) =>
+            (DaskServer server, DaskComm comm, Task ended) = await StreamSinkAsync(batch =>
             {
-                try
+                foreach (object? message in batch)
                 {
-                    while (true)
-                    {
-                        foreach (object? message in (object?[])(await comm.ReadAsync(token))!)
-                        {
-                            received.Enqueue((long)((MsgMap)message!).Get("i")!);
-                        }
-                    }
-                }
-                catch (CommClosedException)
-                {
-                    ended.TrySetResult(true);
+                    received.Enqueue((long)((MsgMap)message!).Get("i")!);
                 }
             });
-            string address = await server.ListenAsync("tcp://127.0.0.1:0");
-            DaskComm comm = await Transports.ConnectAsync(address);
-            await comm.WriteAsync(new MsgMap().With("op", "stream").With("reply", false));
+            await using DaskServer sink = server;
             var sender = new BatchedSend();
             sender.Start(comm);
 
@@ -184,7 +170,7 @@ namespace DaskPS.Core.Tests.Rpc
                 }
             })));
             await sender.CloseAsync();
-            await ended.Task.WaitAsync(Bounded);
+            await ended.WaitAsync(Bounded);
 
             Assert.Equal(10_000, received.Count);
             foreach (IGrouping<long, long> thread in received.GroupBy(i => i / 10_000))
@@ -200,25 +186,8 @@ namespace DaskPS.Core.Tests.Rpc
         public async Task BatchedSendFoldsConsecutiveFoldingMessagesAndKeepsTheOrder()
         {
             var batches = new System.Collections.Concurrent.ConcurrentQueue<string[]>();
-            var ended = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            await using var server = new DaskServer("Sink");
-            server.AddStreamHandler("stream", async (comm, _, token) =>
-            {
-                try
-                {
-                    while (true)
-                    {
-                        batches.Enqueue(((object?[])(await comm.ReadAsync(token))!).Select(m => (string)((MsgMap)m!).Get("op")!).ToArray());
-                    }
-                }
-                catch (CommClosedException)
-                {
-                    ended.TrySetResult(true);
-                }
-            });
-            string address = await server.ListenAsync("tcp://127.0.0.1:0");
-            DaskComm comm = await Transports.ConnectAsync(address);
-            await comm.WriteAsync(new MsgMap().With("op", "stream").With("reply", false));
+            (DaskServer server, DaskComm comm, Task ended) = await StreamSinkAsync(batch => batches.Enqueue(batch.Select(m => (string)((MsgMap)m!).Get("op")!).ToArray()));
+            await using DaskServer sink = server;
             var sender = new BatchedSend();
             // Queued before the sender starts, so all wait in one buffer.
             sender.Send(new MsgMap().With("op", "first"));
@@ -229,11 +198,36 @@ namespace DaskPS.Core.Tests.Rpc
             sender.Send(new Letters("d"));
             sender.Start(comm);
             await sender.CloseAsync();
-            await ended.Task.WaitAsync(Bounded);
+            await ended.WaitAsync(Bounded);
 
             // Each run of letters went as one message, where its first letter stood.
             Assert.Equal(new[] { new[] { "first", "abc", "between", "d" } }, batches);
             Assert.Equal(4, sender.MessagesSent);
+        }
+
+        /// <summary>A server whose stream handler hands each batch it reads to <paramref name="read"/>, a comm streaming to it, and a task that completes when the stream closes.</summary>
+        private static async Task<(DaskServer Server, DaskComm Comm, Task Ended)> StreamSinkAsync(Action<object?[]> read)
+        {
+            var ended = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var server = new DaskServer("Sink");
+            server.AddStreamHandler("stream", async (comm, _, token) =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        read((object?[])(await comm.ReadAsync(token))!);
+                    }
+                }
+                catch (CommClosedException)
+                {
+                    ended.TrySetResult(true);
+                }
+            });
+            string address = await server.ListenAsync("tcp://127.0.0.1:0");
+            DaskComm client = await Transports.ConnectAsync(address);
+            await client.WriteAsync(new MsgMap().With("op", "stream").With("reply", false));
+            return (server, client, ended.Task);
         }
 
         /// <summary>Folds into one message whose op is the letters folded in, in order.</summary>
