@@ -275,11 +275,11 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
         private static Dictionary<string, IReadOnlyList<string>> Streams(PSDataStreams streams)
         {
             var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-            Add(result, "error", Take(streams.Error).Select(e => e.ToString()));
-            Add(result, "warning", Take(streams.Warning).Select(w => w.Message));
-            Add(result, "verbose", Take(streams.Verbose).Select(v => v.Message));
-            Add(result, "debug", Take(streams.Debug).Select(d => d.Message));
-            Add(result, "information", Take(streams.Information).Select(i => i.MessageData?.ToString() ?? string.Empty));
+            Add(result, "error", streams.Error, e => e.ToString());
+            Add(result, "warning", streams.Warning, w => w.Message);
+            Add(result, "verbose", streams.Verbose, v => v.Message);
+            Add(result, "debug", streams.Debug, d => d.Message);
+            Add(result, "information", streams.Information, i => i.MessageData?.ToString() ?? string.Empty);
             return result;
         }
 
@@ -294,12 +294,12 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
             return items;
         }
 
-        private static void Add(Dictionary<string, IReadOnlyList<string>> streams, string name, IEnumerable<string> messages)
+        // Most tasks write no messages: an empty stream is neither copied nor cleared.
+        private static void Add<T>(Dictionary<string, IReadOnlyList<string>> streams, string name, PSDataCollection<T> collection, Func<T, string> text)
         {
-            List<string> list = messages.ToList();
-            if (list.Count > 0)
+            if (collection.Count > 0)
             {
-                streams[name] = list;
+                streams[name] = Take(collection).Select(text).ToList();
             }
         }
     }

@@ -184,13 +184,17 @@ namespace DaskPS.Client
 
         public static string ForData(SerializedPayload encodedValue, string typeName) => $"{Sanitize(typeName)}-{Hash(encodedValue.Frames)}";
 
+        // One per thread, reused (GetHashAndReset leaves it empty): making one costs more than hashing a spec.
+        [ThreadStatic]
+        private static IncrementalHash? t_sha256;
+
         /// <summary>
         /// All frames, in place: a large byte value is a bin header frame plus the bytes, so hashing the first frame alone
         /// would give every value of one length the same key. Split or not, a value hashes the same.
         /// </summary>
         private static string Hash(IReadOnlyList<ReadOnlyMemory<byte>> frames)
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            IncrementalHash hash = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             foreach (ReadOnlyMemory<byte> frame in frames)
             {
                 ArraySegment<byte> segment = MemoryMarshal.TryGetArray(frame, out ArraySegment<byte> array) ? array : new ArraySegment<byte>(frame.ToArray());

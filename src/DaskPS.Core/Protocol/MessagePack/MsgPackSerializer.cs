@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections;
 using System.IO;
 using MessagePack;
+using Microsoft.NET.StringTools;
 
 namespace DaskPS.Protocol.MessagePack
 {
@@ -217,7 +218,7 @@ namespace DaskPS.Protocol.MessagePack
                         for (int i = 0; i < count; i++)
                         {
                             long entriesAfter = 2L * (count - 1 - i);
-                            object key = ReadValue(ref reader, converter, depthLeft - 1, end - entriesAfter - 1)
+                            object key = (reader.NextMessagePackType == MessagePackType.String ? ReadFieldName(ref reader) : ReadValue(ref reader, converter, depthLeft - 1, end - entriesAfter - 1))
                                 ?? throw new DaskProtocolException("Malformed msgpack: a map key is nil, which DaskPS does not accept.");
                             placeholderKey |= key is string { Length: > 2 } name && name[0] == '_' && name[1] == '_';
                             map[key] = ReadValue(ref reader, converter, depthLeft - 1, end - entriesAfter);
@@ -242,6 +243,28 @@ namespace DaskPS.Protocol.MessagePack
             ReadOnlySequence<byte> pieces = reader.ReadStringSequence()!.Value;
             return Utf8.GetString(pieces.ToArray());
         }
+
+        /// <summary>
+        /// A str map key: dask's keys are its field names, the same few dozen in every message, so short ones are
+        /// interned (a weak table: names that stop coming are collected) rather than allocated in every message.
+        /// </summary>
+        private static string ReadFieldName(ref MessagePackReader reader)
+        {
+            if (!reader.TryReadStringSpan(out ReadOnlySpan<byte> utf8))
+            {
+                return ReadString(ref reader);
+            }
+
+            if (utf8.Length > InternedNameBytes)
+            {
+                return Utf8.GetString(utf8);
+            }
+
+            Span<char> chars = stackalloc char[InternedNameBytes];
+            return Strings.WeakIntern(chars.Slice(0, Utf8.GetChars(utf8, chars)));
+        }
+
+        private const int InternedNameBytes = 32;
 
         private static readonly object True = true;
         private static readonly object False = false;

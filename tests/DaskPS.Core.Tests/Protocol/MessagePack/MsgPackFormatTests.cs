@@ -505,6 +505,24 @@ namespace DaskPS.Core.Tests.Protocol.MessagePack
         }
 
         [Fact]
+        public void ShortMapKeysAreOneStringAcrossMessages()
+        {
+            string atLimit = new string('\u00e9', 16); // 32 bytes of UTF-8
+            string beyond = atLimit + "x";
+            var message = new MsgMap().With("op", "task-finished").With(atLimit, 1L).With(beyond, 2L);
+            byte[] bytes = MsgPackSerializer.Serialize(message);
+            var first = (MsgMap)MsgPackSerializer.Deserialize(bytes)!;
+            var second = (MsgMap)MsgPackSerializer.Deserialize(bytes)!;
+
+            string[] firstKeys = first.Keys.Cast<string>().ToArray();
+            string[] secondKeys = second.Keys.Cast<string>().ToArray();
+            Assert.Equal(new[] { "op", atLimit, beyond }, firstKeys);
+            Assert.Same(firstKeys[0], secondKeys[0]);
+            Assert.Same(firstKeys[1], secondKeys[1]);
+            Assert.Equal(beyond, secondKeys[2]);
+        }
+
+        [Fact]
         public void SegmentedSequencesDecodeLikeContiguousBytes()
         {
             foreach (var message in MsgPackSampleMessages.All())
