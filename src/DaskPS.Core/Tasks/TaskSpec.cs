@@ -32,6 +32,8 @@ namespace DaskPS.Tasks
 
         public const long FormatVersion = 1;
 
+        private SerializedPayload? _payload;
+
         public TaskSpec(string runtime, MsgMap function, IReadOnlyList<object?> args, MsgMap? kwargs = null)
         {
             Runtime = runtime ?? throw new ArgumentNullException(nameof(runtime));
@@ -70,7 +72,12 @@ namespace DaskPS.Tasks
             return keys;
         }
 
-        public SerializedPayload ToPayload()
+        /// <summary>
+        /// The encoded task, made once: a node's key is a hash of this encoding, and the scheduler is sent the same one.
+        /// </summary>
+        public SerializedPayload ToPayload() => _payload ??= Encode();
+
+        private SerializedPayload Encode()
         {
             var body = new MsgMap(5)
                 .With("daskps", FormatVersion)
