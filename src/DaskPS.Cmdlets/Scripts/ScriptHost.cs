@@ -33,17 +33,15 @@ namespace DaskPS.Cmdlets.Scripts
         public ScriptRequest(ScriptBlock body, object? input, bool hasInput, object?[] arguments, System.Collections.Hashtable usingValues)
         {
             Body = body;
-            Input = input;
-            HasInput = hasInput;
+            Input = hasInput ? input : null;
             Arguments = arguments;
             Using = usingValues;
         }
 
         public ScriptBlock Body { get; }
 
+        /// <summary>$_ for the body: the input object, or null for a task without one.</summary>
         public object? Input { get; }
-
-        public bool HasInput { get; }
 
         public object?[] Arguments { get; }
 
@@ -66,15 +64,16 @@ namespace DaskPS.Cmdlets.Scripts
     {
         // The body runs in a do-while of its own, so a break or continue it leaves unhandled ends the body (as it
         // would end a pipeline of its own) rather than the loop. $_ is set in the loop's scope, the body's parent.
+        // Next ends the task before, so a body that returns needs no call of its own: every operation here is paid
+        // per task, and in a session still compiling PowerShell each is dear.
         private const string Loop = @"
 param($__daskpsHost)
 while ($__daskpsTask = $__daskpsHost.Next()) {
     $" + ScriptTask.UsingVariable + @" = $__daskpsTask.Using
     $__daskpsArgs = $__daskpsTask.Arguments
     try {
-        $_ = if ($__daskpsTask.HasInput) { $__daskpsTask.Input } else { $null }
+        $_ = $__daskpsTask.Input
         do { & $__daskpsTask.Body @__daskpsArgs } while ($false)
-        $__daskpsHost.Done($null)
     }
     catch {
         $__daskpsHost.Done($_)
@@ -174,7 +173,8 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
         /// <summary>Called by the loop script: the next task, or null when the loop must end.</summary>
         public ScriptRequest? Next()
         {
-            // A body that left the loop's iteration early (a labelled break or continue) ends its task with what it wrote.
+            // The last task ended without an error: its body returned, or left the loop's iteration early (a labelled
+            // break or continue); it ends with what it wrote.
             End(null);
             lock (_gate)
             {
@@ -195,8 +195,8 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
             }
         }
 
-        /// <summary>Called by the loop script when a task's body has ended, with the error that ended it.</summary>
-        public void Done(ErrorRecord? error) => End(error);
+        /// <summary>Called by the loop script when a task's body has ended with an error.</summary>
+        public void Done(ErrorRecord error) => End(error);
 
         public void Dispose()
         {

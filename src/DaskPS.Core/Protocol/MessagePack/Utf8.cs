@@ -44,7 +44,7 @@ namespace DaskPS.Protocol.MessagePack
             }
             catch (DecoderFallbackException e)
             {
-                throw new DaskProtocolException("A msgpack str holds invalid UTF-8.", e);
+                throw Invalid(e);
             }
         }
 
@@ -64,8 +64,10 @@ namespace DaskPS.Protocol.MessagePack
             }
             catch (DecoderFallbackException e)
             {
-                throw new DaskProtocolException("A msgpack str holds invalid UTF-8.", e);
+                throw Invalid(e);
             }
         }
+
+        private static DaskProtocolException Invalid(DecoderFallbackException e) => new DaskProtocolException("A msgpack str holds invalid UTF-8.", e);
     }
 }
