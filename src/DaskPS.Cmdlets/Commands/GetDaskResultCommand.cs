@@ -76,16 +76,10 @@ namespace DaskPS.Cmdlets.Commands
         {
             DaskNode[] distinct = Nodes.Distinct().ToArray();
             var finished = new ConcurrentQueue<DaskNode>();
-            // A failed node is finished too (its outcome carries the error); one the deadline cut off is not.
-            Task allWaited = Task.WhenAll(distinct.Select(node => client.WaitAsync(node, deadline).ContinueWith(
-                wait =>
-                {
-                    if (!wait.IsCanceled)
-                    {
-                        finished.Enqueue(node);
-                    }
-                },
-                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
+            // A failed node is finished too (its outcome carries the error). The waits take no token: the loop below
+            // stops at the deadline, and a registration on it per node would cost more than the wait itself.
+            Task allWaited = Task.WhenAll(distinct.Select(node => client.WaitAsync(node).ContinueWith(
+                _ => finished.Enqueue(node), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
 
             var fetches = new List<Task<IReadOnlyList<DaskOutcome>>>();
             var progress = distinct.Length >= ProgressThreshold ? new ProgressRecord(1, "Waiting for Dask results", "starting") : null;
@@ -94,7 +88,7 @@ namespace DaskPS.Cmdlets.Commands
             do
             {
                 // Finished nodes are fetched together every BatchInterval, so many results cost few fetches.
-                waitedForAll = allWaited.Wait(BatchInterval);
+                waitedForAll = WaitUntil(allWaited, deadline);
                 var batch = new List<DaskNode>();
                 while (finished.TryDequeue(out DaskNode? node))
                 {
@@ -115,7 +109,7 @@ namespace DaskPS.Cmdlets.Commands
                     WriteProgress(progress);
                 }
             }
-            while (!waitedForAll);
+            while (!waitedForAll && !deadline.IsCancellationRequested);
 
             if (progress is not null)
             {
@@ -125,6 +119,19 @@ namespace DaskPS.Cmdlets.Commands
 
             Cancellation.ThrowIfCancellationRequested();
             HandOver(fetches, fetched, onlyCompleted: false);
+        }
+
+        /// <summary>Whether every wait ended within the next BatchInterval; false when the deadline passes first.</summary>
+        private static bool WaitUntil(Task allWaited, CancellationToken deadline)
+        {
+            try
+            {
+                return allWaited.Wait((int)BatchInterval.TotalMilliseconds, deadline);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
         }
 
         /// <summary>Hands the outcomes of the fetches over (only those already in, or all, waiting) and drops them from the list.</summary>
