@@ -195,10 +195,19 @@ namespace DaskPS.Client
         private static string Hash(IReadOnlyList<ReadOnlyMemory<byte>> frames)
         {
             IncrementalHash hash = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            foreach (ReadOnlyMemory<byte> frame in frames)
+            try
             {
-                ArraySegment<byte> segment = MemoryMarshal.TryGetArray(frame, out ArraySegment<byte> array) ? array : new ArraySegment<byte>(frame.ToArray());
-                hash.AppendData(segment.Array!, segment.Offset, segment.Count);
+                foreach (ReadOnlyMemory<byte> frame in frames)
+                {
+                    ArraySegment<byte> segment = MemoryMarshal.TryGetArray(frame, out ArraySegment<byte> array) ? array : new ArraySegment<byte>(frame.ToArray());
+                    hash.AppendData(segment.Array!, segment.Offset, segment.Count);
+                }
+            }
+            catch
+            {
+                // A copy that failed part way (out of memory) must not leave its frames in the thread's next key.
+                hash.GetHashAndReset();
+                throw;
             }
 
             return ToHex(hash.GetHashAndReset(), 16);
