@@ -64,7 +64,7 @@ namespace DaskPS.Cmdlets.Scripts
     {
         // The body runs in a do-while of its own, so a break or continue it leaves unhandled ends the body (as it
         // would end a pipeline of its own) rather than the loop. $_ is set in the loop's scope, the body's parent.
-        // Next ends the task before, so a body that returns needs no call of its own: every operation here is paid
+        // Next ends the previous task, so a body that returns needs no call of its own: every operation here is paid
         // per task, and in a session still compiling PowerShell each is dear.
         private const string Loop = @"
 param($__daskpsHost)

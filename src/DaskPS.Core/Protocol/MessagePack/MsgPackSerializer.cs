@@ -244,6 +244,8 @@ namespace DaskPS.Protocol.MessagePack
             return Utf8.GetString(pieces.ToArray());
         }
 
+        private const int InternedNameBytes = 32;
+
         /// <summary>
         /// A str map key: dask's keys are its field names, the same few dozen in every message, so short ones are
         /// interned (a weak table: names that stop coming are collected) rather than allocated in every message.
@@ -263,8 +265,6 @@ namespace DaskPS.Protocol.MessagePack
             Span<char> chars = stackalloc char[InternedNameBytes];
             return Strings.WeakIntern(chars.Slice(0, Utf8.GetChars(utf8, chars)));
         }
-
-        private const int InternedNameBytes = 32;
 
         private static readonly object True = true;
         private static readonly object False = false;
