@@ -11,7 +11,8 @@ namespace DaskPS.Benchmarks
 {
     /// <summary>
     /// <c>cluster [--full] [--dask 2022.12|2024.12]</c>: DaskPS vs the Python client and workers on one scheduler.
-    /// <c>cluster --scaling [--full] [--dask …]</c>: map, chain and fan-out/fan-in graphs of growing size, and 16 DaskPS workers on one scheduler.
+    /// <c>cluster --scaling [--full] [--dask …] [--minutes N]</c>: map, chain and fan-out/fan-in graphs of growing size (N minutes
+    /// per shape and side, 2 with --full), and 16 DaskPS workers on one scheduler.
     /// <c>worker &lt;scheduler&gt; &lt;name&gt; &lt;slots&gt; [&lt;workers&gt;]</c>: a process of one or more DaskPS workers (used by cluster).
     /// <c>values [--sizes 1MB,10MB,100MB,1GB]</c>: peak memory of the client and a worker per byte[] value, as a multiple of its size.
     /// <c>values-client &lt;scheduler&gt; &lt;task|scatter&gt; &lt;bytes&gt; &lt;worker pid&gt;</c>: the client process of one measurement (used by values).
@@ -29,8 +30,12 @@ namespace DaskPS.Benchmarks
                 bool full = Array.IndexOf(args, "--full") >= 0;
                 int at = Array.IndexOf(args, "--dask");
                 DaskInstallation dask = DaskInstallation.ForVersion(at >= 0 && at + 1 < args.Length ? args[at + 1] : "2022.12");
+                int minutes = Array.IndexOf(args, "--minutes");
+                TimeSpan? budget = minutes >= 0 && minutes + 1 < args.Length
+                    ? TimeSpan.FromMinutes(double.Parse(args[minutes + 1], System.Globalization.CultureInfo.InvariantCulture))
+                    : null;
                 return Array.IndexOf(args, "--scaling") >= 0
-                    ? await new ScalingBenchmark(full, dask).RunAsync()
+                    ? await new ScalingBenchmark(full, dask, budget).RunAsync()
                     : await new ClusterBenchmark(full, dask).RunAsync();
             }
 
