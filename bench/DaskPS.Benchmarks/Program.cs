@@ -28,12 +28,9 @@ namespace DaskPS.Benchmarks
             if (args.Length > 0 && args[0] == "cluster")
             {
                 bool full = Array.IndexOf(args, "--full") >= 0;
-                int at = Array.IndexOf(args, "--dask");
-                DaskInstallation dask = DaskInstallation.ForVersion(at >= 0 && at + 1 < args.Length ? args[at + 1] : "2022.12");
-                int minutes = Array.IndexOf(args, "--minutes");
-                TimeSpan? budget = minutes >= 0 && minutes + 1 < args.Length
-                    ? TimeSpan.FromMinutes(double.Parse(args[minutes + 1], System.Globalization.CultureInfo.InvariantCulture))
-                    : null;
+                DaskInstallation dask = DaskInstallation.ForVersion(OptionValue(args, "--dask") ?? "2022.12");
+                string? minutes = OptionValue(args, "--minutes");
+                TimeSpan? budget = minutes is null ? null : TimeSpan.FromMinutes(double.Parse(minutes, System.Globalization.CultureInfo.InvariantCulture));
                 return Array.IndexOf(args, "--scaling") >= 0
                     ? await new ScalingBenchmark(full, dask, budget).RunAsync()
                     : await new ClusterBenchmark(full, dask).RunAsync();
@@ -46,8 +43,7 @@ namespace DaskPS.Benchmarks
 
             if (args.Length > 0 && args[0] == "values")
             {
-                int at = Array.IndexOf(args, "--sizes");
-                return await ValueMemoryBenchmark.RunAsync(ValueMemoryBenchmark.ParseSizes(at >= 0 && at + 1 < args.Length ? args[at + 1] : "1MB,10MB,100MB,1GB"));
+                return await ValueMemoryBenchmark.RunAsync(ValueMemoryBenchmark.ParseSizes(OptionValue(args, "--sizes") ?? "1MB,10MB,100MB,1GB"));
             }
 
             if (args.Length == 5 && args[0] == ValueMemoryBenchmark.ClientCommand)
@@ -84,6 +80,13 @@ namespace DaskPS.Benchmarks
 
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
+        }
+
+        /// <summary>The value after <paramref name="name"/> in the arguments, or null when the option is not given.</summary>
+        private static string? OptionValue(string[] args, string name)
+        {
+            int at = Array.IndexOf(args, name);
+            return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
         }
     }
 }
