@@ -123,6 +123,28 @@ Describe 'Script blocks as tasks' {
         }
     }
 
+    It 'runs every kind of script block as it runs as a command of its own' {
+        # Most bodies run inline in the worker loop; these would behave differently there, and must not.
+        Submit-DaskTask { [CmdletBinding()] param($x) $PSCmdlet.WriteObject("bound $x") } -ArgumentList 5 | Get-DaskResult |
+            Should -Be 'bound 5'
+        Submit-DaskTask { begin { 'b' } process { 'p' } end { 'e' } } | Get-DaskResult | Should -Be 'b', 'p', 'e'
+        Submit-DaskTask { "$($MyInvocation.MyCommand.CommandType)" } | Get-DaskResult | Should -Be 'Script'
+        Submit-DaskTask { 'kept'; 1 | ForEach-Object { break }; 'not this' } | Get-DaskResult | Should -Be 'kept'
+        # And the ones that do run inline: a loop's own break, parameters, $_ and $args, one array as one value.
+        Submit-DaskTask { foreach ($i in 1..5) { if ($i -eq 3) { break }; $i }; 'end' } | Get-DaskResult | Should -Be 1, 2, 'end'
+        'in' | Submit-DaskTask { param($a) "$a-$_-$($args.Count)" } -ArgumentList 'x', 'y' | Get-DaskResult | Should -Be 'x-in-1'
+        $one = Submit-DaskTask { , @(1, 2, 3) } | Get-DaskResult
+        , $one | Should -HaveCount 1
+        $one | Should -Be 1, 2, 3
+    }
+
+    It 'reports an error thrown from .NET in a task as PowerShell does' {
+        Submit-DaskTask { [int]::Parse('nope') } | Get-DaskResult -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].Exception.RemoteType | Should -Be 'System.Management.Automation.MethodInvocationException'
+        $errs[0].Exception.RemoteMessage | Should -BeLike 'Exception calling "Parse" with "1" argument(s):*'
+        $errs[0].Exception.RemoteTraceback | Should -Match ([regex]::Escape("[int]::Parse('nope')"))
+    }
+
     It 'writes verbose messages saying what was sent where' {
         $messages = Submit-DaskTask { 1 } -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
         $messages.Message | Should -Match ([regex]::Escape($cluster.Session.Address))

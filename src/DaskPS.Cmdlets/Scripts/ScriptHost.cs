@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.ObjectModel;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
@@ -30,15 +31,19 @@ namespace DaskPS.Cmdlets.Scripts
     {
         private readonly TaskCompletionSource<ScriptOutcome> _outcome = new TaskCompletionSource<ScriptOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public ScriptRequest(ScriptBlock body, object? input, bool hasInput, object?[] arguments, System.Collections.Hashtable usingValues)
+        public ScriptRequest(ScriptBody body, object? input, bool hasInput, object?[] arguments, System.Collections.Hashtable usingValues)
         {
-            Body = body;
+            Body = body.Block;
+            Inline = body.Inline;
             Input = hasInput ? input : null;
             Arguments = arguments;
             Using = usingValues;
         }
 
         public ScriptBlock Body { get; }
+
+        /// <summary>Whether the body runs inline rather than as a command of its own (<see cref="ScriptBody"/>).</summary>
+        public bool Inline { get; }
 
         /// <summary>$_ for the body: the input object, or null for a task without one.</summary>
         public object? Input { get; }
@@ -62,10 +67,10 @@ namespace DaskPS.Cmdlets.Scripts
     /// </summary>
     internal sealed class ScriptHost : IDisposable
     {
-        // The body runs in a do-while of its own, so a break or continue it leaves unhandled ends the body (as it
-        // would end a pipeline of its own) rather than the loop. $_ is set in the loop's scope, the body's parent.
-        // Next ends the previous task, so a body that returns needs no call of its own: every operation here is paid
-        // per task, and in a session still compiling PowerShell each is dear.
+        // The body runs inline where it can (ScriptBody), else as a command, in a do-while of its own, so a break or
+        // continue it leaves unhandled ends the body (as it would end a pipeline of its own) rather than the loop. $_ is
+        // set in the loop's scope, the body's parent. Next ends the previous task, so a body that returns needs no call
+        // of its own: every operation here is paid per task, and in a session still compiling PowerShell each is dear.
         private const string Loop = @"
 param($__daskpsHost)
 while ($__daskpsTask = $__daskpsHost.Next()) {
@@ -73,7 +78,7 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
     $__daskpsArgs = $__daskpsTask.Arguments
     try {
         $_ = $__daskpsTask.Input
-        do { & $__daskpsTask.Body @__daskpsArgs } while ($false)
+        do { if ($__daskpsTask.Inline) { $__daskpsHost.RunInline($__daskpsTask) } else { & $__daskpsTask.Body @__daskpsArgs } } while ($false)
     }
     catch {
         $__daskpsHost.Done($_)
@@ -86,7 +91,7 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
 
         private readonly object _gate = new object();
         private readonly PSDataCollection<PSObject> _output = new PSDataCollection<PSObject>();
-        private readonly Dictionary<string, ScriptBlock> _bodies = new Dictionary<string, ScriptBlock>(StringComparer.Ordinal);
+        private readonly Dictionary<string, ScriptBody> _bodies = new Dictionary<string, ScriptBody>(StringComparer.Ordinal);
         private PowerShell? _shell;
         private Task? _loop;
         private ScriptRequest? _posted;  // given to RunAsync, not yet taken by the loop
@@ -117,16 +122,16 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
         public bool IsOpen => Runspace.RunspaceStateInfo.State == RunspaceState.Opened;
 
         /// <summary>The body of a task, parsed once per text in this runspace.</summary>
-        public ScriptBlock Body(string script)
+        public ScriptBody Body(string script)
         {
-            if (!_bodies.TryGetValue(script, out ScriptBlock? body))
+            if (!_bodies.TryGetValue(script, out ScriptBody? body))
             {
                 if (_bodies.Count >= MaxBodies)
                 {
                     _bodies.Clear();
                 }
 
-                body = ScriptBlock.Create(script);
+                body = new ScriptBody(ScriptBlock.Create(script));
                 _bodies[script] = body;
             }
 
@@ -198,6 +203,28 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
         /// <summary>Called by the loop script when a task's body has ended with an error.</summary>
         public void Done(ErrorRecord error) => End(error);
 
+        /// <summary>
+        /// Called by the loop script: runs a body inline and ends its task. The body's errors reach this .NET caller as
+        /// RuntimeExceptions (the loop script, had it called Invoke, would get them wrapped in a MethodInvocationException);
+        /// a stop, break, continue or exit passes on to the loop.
+        /// </summary>
+        public void RunInline(ScriptRequest request)
+        {
+            Collection<PSObject> output;
+            try
+            {
+                output = request.Body.Invoke(request.Arguments);
+            }
+            catch (RuntimeException e) when (e is not PipelineStoppedException)
+            {
+                // The record as a catch block's $_ holds it: with the exception itself, where the record has a stand-in.
+                End(new ErrorRecord(e.ErrorRecord, e));
+                return;
+            }
+
+            End(null, output);
+        }
+
         public void Dispose()
         {
             lock (_gate)
@@ -259,8 +286,8 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
             End(loop.Exception?.InnerException is RuntimeException e ? e.ErrorRecord : null);
         }
 
-        /// <summary>Ends the task the loop runs, if any, with its output and the messages it wrote.</summary>
-        private void End(ErrorRecord? error)
+        /// <summary>Ends the task the loop runs, if any, with its output (what it wrote to the loop's, unless given) and the messages it wrote.</summary>
+        private void End(ErrorRecord? error, IReadOnlyList<PSObject>? output = null)
         {
             ScriptRequest? request;
             lock (_gate)
@@ -268,7 +295,7 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
                 (request, _running) = (_running, null);
             }
 
-            request?.End(new ScriptOutcome(Take(_output), Streams(_shell!.Streams), error));
+            request?.End(new ScriptOutcome(output ?? Take(_output), Streams(_shell!.Streams), error));
         }
 
         /// <summary>The messages a task wrote, by stream; the streams are emptied for the next task.</summary>
