@@ -213,10 +213,22 @@ namespace DaskPS.Client
             return ToHex(hash.GetHashAndReset(), 16);
         }
 
+        // At most 40 chars of the name, each one a key can hold or '_'; every task pays this.
         private static string Sanitize(string name)
         {
-            var chars = name.Select(c => char.IsLetterOrDigit(c) || c == '_' || c == '.' ? c : '_').Take(40).ToArray();
-            return chars.Length == 0 ? "task" : new string(chars);
+            if (name.Length == 0)
+            {
+                return "task";
+            }
+
+            var chars = new char[Math.Min(name.Length, 40)];
+            for (int i = 0; i < chars.Length; i++)
+            {
+                char c = name[i];
+                chars[i] = char.IsLetterOrDigit(c) || c == '_' || c == '.' ? c : '_';
+            }
+
+            return new string(chars);
         }
 
         private static string ToHex(byte[] bytes, int count)

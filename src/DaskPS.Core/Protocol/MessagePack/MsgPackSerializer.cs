@@ -1,9 +1,9 @@
 using System;
 using System.Buffers;
 using System.Collections;
+using System.Collections.Generic;
 using System.IO;
 using MessagePack;
-using Microsoft.NET.StringTools;
 
 namespace DaskPS.Protocol.MessagePack
 {
@@ -100,8 +100,27 @@ namespace DaskPS.Protocol.MessagePack
                 throw new ArgumentException($"The value nests deeper than {DefaultMaxDepth} levels (is it cyclic?).");
             }
 
+            // The messages' own maps and arrays first: enumerated as themselves, not through IDictionary and IList,
+            // which box every entry and the enumerator.
             switch (value)
             {
+                case MsgMap map:
+                    writer.WriteMapHeader(map.Count);
+                    foreach (KeyValuePair<object, object?> entry in map)
+                    {
+                        Write(ref writer, entry.Key, converter, depthLeft - 1);
+                        Write(ref writer, entry.Value, converter, depthLeft - 1);
+                    }
+
+                    return;
+                case object?[] array:
+                    writer.WriteArrayHeader(array.Length);
+                    foreach (object? item in array)
+                    {
+                        Write(ref writer, item, converter, depthLeft - 1);
+                    }
+
+                    return;
                 case IDictionary map:
                     writer.WriteMapHeader(map.Count);
                     foreach (DictionaryEntry entry in map)
@@ -244,27 +263,9 @@ namespace DaskPS.Protocol.MessagePack
             return Utf8.GetString(pieces.ToArray());
         }
 
-        private const int InternedNameBytes = 32;
-
-        /// <summary>
-        /// A str map key: dask's keys are its field names, the same few dozen in every message, so short ones are
-        /// interned (a weak table: names that stop coming are collected) rather than allocated in every message.
-        /// </summary>
-        private static string ReadFieldName(ref MessagePackReader reader)
-        {
-            if (!reader.TryReadStringSpan(out ReadOnlySpan<byte> utf8))
-            {
-                return ReadString(ref reader);
-            }
-
-            if (utf8.Length > InternedNameBytes)
-            {
-                return Utf8.GetString(utf8);
-            }
-
-            Span<char> chars = stackalloc char[InternedNameBytes];
-            return Strings.WeakIntern(chars.Slice(0, Utf8.GetChars(utf8, chars)));
-        }
+        /// <summary>A str map key: usually one of dask's field names (<see cref="FieldNames"/>).</summary>
+        private static string ReadFieldName(ref MessagePackReader reader) =>
+            reader.TryReadStringSpan(out ReadOnlySpan<byte> utf8) ? FieldNames.Get(utf8) : ReadString(ref reader);
 
         private static readonly object True = true;
         private static readonly object False = false;

@@ -26,28 +26,6 @@ namespace DaskPS.Protocol.MessagePack
             }
         }
 
-        /// <summary>Decodes into <paramref name="destination"/> (as many chars as bytes is always enough); the number of chars.</summary>
-        public static unsafe int GetChars(ReadOnlySpan<byte> utf8, Span<char> destination)
-        {
-            if (utf8.IsEmpty)
-            {
-                return 0;
-            }
-
-            try
-            {
-                fixed (byte* bytes = utf8)
-                fixed (char* chars = destination)
-                {
-                    return Strict.GetChars(bytes, utf8.Length, chars, destination.Length);
-                }
-            }
-            catch (DecoderFallbackException e)
-            {
-                throw Invalid(e);
-            }
-        }
-
         public static unsafe string GetString(ReadOnlySpan<byte> utf8)
         {
             if (utf8.IsEmpty)

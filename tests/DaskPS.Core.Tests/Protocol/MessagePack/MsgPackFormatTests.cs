@@ -505,21 +505,26 @@ namespace DaskPS.Core.Tests.Protocol.MessagePack
         }
 
         [Fact]
-        public void ShortMapKeysAreOneStringAcrossMessages()
+        public void FieldNamesAreOneStringAcrossMessages()
         {
-            string atLimit = new string('\u00e9', 16); // 32 bytes of UTF-8
+            string atLimit = new string('n', FieldNames.MaxBytes);
             string beyond = atLimit + "x";
-            var message = new MsgMap().With("op", "task-finished").With(atLimit, 1L).With(beyond, 2L);
+            string accented = "\u00e9t\u00e9";
+            string lookalike = "\u00c3\u00a9t\u00c3\u00a9"; // its chars are the UTF-8 bytes of the one above
+            var message = new MsgMap().With("op", "task-finished").With(atLimit, 1L).With(beyond, 2L).With(accented, 3L).With(lookalike, 4L);
             byte[] bytes = MsgPackSerializer.Serialize(message);
             var first = (MsgMap)MsgPackSerializer.Deserialize(bytes)!;
             var second = (MsgMap)MsgPackSerializer.Deserialize(bytes)!;
 
             string[] firstKeys = first.Keys.Cast<string>().ToArray();
             string[] secondKeys = second.Keys.Cast<string>().ToArray();
-            Assert.Equal(new[] { "op", atLimit, beyond }, firstKeys);
+            string[] expected = { "op", atLimit, beyond, accented, lookalike };
+            Assert.Equal(expected, firstKeys);
+            Assert.Equal(expected, secondKeys);
             Assert.Same(firstKeys[0], secondKeys[0]);
             Assert.Same(firstKeys[1], secondKeys[1]);
-            Assert.Equal(beyond, secondKeys[2]);
+            Assert.NotSame(firstKeys[2], secondKeys[2]);
+            Assert.Equal(new object[] { 3L, 4L }, new[] { second[accented], second[lookalike] });
         }
 
         [Fact]
