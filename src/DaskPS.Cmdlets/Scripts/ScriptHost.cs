@@ -67,22 +67,30 @@ namespace DaskPS.Cmdlets.Scripts
     /// </summary>
     internal sealed class ScriptHost : IDisposable
     {
-        // The body runs inline where it can (ScriptBody), else as a command, in a do-while of its own, so a break or
+        // Most tasks never reach the loop's body: NextCommand runs the bodies that can run inline (ScriptBody) itself,
+        // inside the outer try, so that an error ending a statement ends the body, as it does inside the inner try; it
+        // hands over only the bodies that run as a command. Such a body runs in a do-while of its own, so a break or
         // continue it leaves unhandled ends the body (as it would end a pipeline of its own) rather than the loop. $_ is
-        // set in the loop's scope, the body's parent. Next ends the previous task, so a body that returns needs no call
-        // of its own: every operation here is paid per task, and in a session still compiling PowerShell each is dear.
+        // set in the loop's scope, the body's parent. NextCommand ends the previous task, so a body that returns needs
+        // no call of its own: every operation here is paid per task, and in a session still compiling PowerShell each
+        // is dear.
         private const string Loop = @"
 param($__daskpsHost)
-while ($__daskpsTask = $__daskpsHost.Next()) {
-    $" + ScriptTask.UsingVariable + @" = $__daskpsTask.Using
-    $__daskpsArgs = $__daskpsTask.Arguments
-    try {
-        $_ = $__daskpsTask.Input
-        do { if ($__daskpsTask.Inline) { $__daskpsHost.RunInline($__daskpsTask) } else { & $__daskpsTask.Body @__daskpsArgs } } while ($false)
+try {
+    while ($__daskpsTask = $__daskpsHost.NextCommand()) {
+        $" + ScriptTask.UsingVariable + @" = $__daskpsTask.Using
+        $__daskpsArgs = $__daskpsTask.Arguments
+        try {
+            $_ = $__daskpsTask.Input
+            do { & $__daskpsTask.Body @__daskpsArgs } while ($false)
+        }
+        catch {
+            $__daskpsHost.Done($_)
+        }
     }
-    catch {
-        $__daskpsHost.Done($_)
-    }
+}
+catch {
+    $__daskpsHost.Done($_)
 }
 ";
 
@@ -175,8 +183,27 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
             }
         }
 
-        /// <summary>Called by the loop script: the next task, or null when the loop must end.</summary>
-        public ScriptRequest? Next()
+        /// <summary>
+        /// Called by the loop script: runs the tasks that can run inline, one after another, and returns the next one
+        /// that runs as a command, or null when the loop must end.
+        /// </summary>
+        public ScriptRequest? NextCommand()
+        {
+            while (Next() is ScriptRequest request)
+            {
+                if (!request.Inline)
+                {
+                    return request;
+                }
+
+                RunInline(request);
+            }
+
+            return null;
+        }
+
+        /// <summary>The next task, or null when the loop must end.</summary>
+        private ScriptRequest? Next()
         {
             // The last task ended without an error: its body returned, or left the loop's iteration early (a labelled
             // break or continue); it ends with what it wrote.
@@ -203,28 +230,6 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
         /// <summary>Called by the loop script when a task's body has ended with an error.</summary>
         public void Done(ErrorRecord error) => End(error);
 
-        /// <summary>
-        /// Called by the loop script: runs a body inline and ends its task. The body's errors reach this .NET caller as
-        /// RuntimeExceptions (the loop script, had it called Invoke, would get them wrapped in a MethodInvocationException);
-        /// a stop, break, continue or exit passes on to the loop.
-        /// </summary>
-        public void RunInline(ScriptRequest request)
-        {
-            Collection<PSObject> output;
-            try
-            {
-                output = request.Body.Invoke(request.Arguments);
-            }
-            catch (RuntimeException e) when (e is not PipelineStoppedException)
-            {
-                // The record as a catch block's $_ holds it: with the exception itself, where the record has a stand-in.
-                End(new ErrorRecord(e.ErrorRecord, e));
-                return;
-            }
-
-            End(null, output);
-        }
-
         public void Dispose()
         {
             lock (_gate)
@@ -235,6 +240,29 @@ while ($__daskpsTask = $__daskpsHost.Next()) {
 
             Runspace.Dispose();
             _shell?.Dispose();
+        }
+
+        /// <summary>
+        /// Runs a body inline, its $_ and $using: values defined in its own scope, and ends its task. The body's errors
+        /// reach this .NET caller as RuntimeExceptions (a script calling a script block's Invoke would get them wrapped
+        /// in a MethodInvocationException); a stop, break, continue or exit passes on to the loop.
+        /// </summary>
+        private void RunInline(ScriptRequest request)
+        {
+            var variables = new List<PSVariable>(2) { new PSVariable("_", request.Input), new PSVariable(ScriptTask.UsingVariable, request.Using) };
+            Collection<PSObject> output;
+            try
+            {
+                output = request.Body.InvokeWithContext((Dictionary<string, ScriptBlock>?)null, variables, request.Arguments);
+            }
+            catch (RuntimeException e) when (e is not PipelineStoppedException)
+            {
+                // The record as a catch block's $_ holds it: with the exception itself, where the record has a stand-in.
+                End(new ErrorRecord(e.ErrorRecord, e));
+                return;
+            }
+
+            End(null, output);
         }
 
         // Caller holds the gate.
