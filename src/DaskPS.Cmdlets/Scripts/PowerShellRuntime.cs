@@ -50,9 +50,14 @@ namespace DaskPS.Cmdlets.Scripts
                 throw new TaskNotRunnableException("A powershell task carries no script.");
             }
 
-            var usingValues = (Hashtable)(PSValueConverter.FromWire(function.Get("using") as MsgMap ?? new MsgMap()) ?? new Hashtable());
+            // Most bodies capture no $using: values; theirs is null rather than an empty table per task.
+            var usingValues = function.Get("using") is MsgMap { Count: > 0 } captured ? (Hashtable?)PSValueConverter.FromWire(captured) : null;
             object? input = args.Count > 0 ? PSValueConverter.FromWire(TaskValues.AsArgument(args[0])) : null;
-            object?[] arguments = args.Skip(1).Select(a => PSValueConverter.FromWire(TaskValues.AsArgument(a))).ToArray();
+            var arguments = new object?[Math.Max(0, args.Count - 1)];
+            for (int i = 0; i < arguments.Length; i++)
+            {
+                arguments[i] = PSValueConverter.FromWire(TaskValues.AsArgument(args[i + 1]));
+            }
 
             ScriptHost host = await TakeAsync(run.Stopping).ConfigureAwait(false);
             try
@@ -75,7 +80,7 @@ namespace DaskPS.Cmdlets.Scripts
                     throw Failure(error, error.Exception, outcome.Streams);
                 }
 
-                object? result = OnlyBytes(outcome.Output) is byte[] bytes ? bytes : Combine(outcome.Output.Select(o => PSValueConverter.ToWire(o, _depth)).ToList());
+                object? result = OnlyBytes(outcome.Output) is byte[] bytes ? bytes : ToWire(outcome.Output);
                 return outcome.Streams.Count == 0 ? result : new TaskOutput(result, outcome.Streams);
             }
             finally
@@ -195,12 +200,22 @@ namespace DaskPS.Cmdlets.Scripts
             return bytes;
         }
 
-        private static object? Combine(List<object?> items) => items.Count switch
+        /// <summary>The task's output as one value: nothing, its one object, or an array of them.</summary>
+        private object? ToWire(IReadOnlyList<PSObject> output)
         {
-            0 => null,
-            1 => items[0],
-            _ => items.ToArray(),
-        };
+            if (output.Count < 2)
+            {
+                return output.Count == 0 ? null : PSValueConverter.ToWire(output[0], _depth);
+            }
+
+            var items = new object?[output.Count];
+            for (int i = 0; i < items.Length; i++)
+            {
+                items[i] = PSValueConverter.ToWire(output[i], _depth);
+            }
+
+            return items;
+        }
 
         /// <summary>
         /// The task's error, with where it happened and (as text, since an error report carries only text) any

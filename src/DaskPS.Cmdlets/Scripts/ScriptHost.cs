@@ -31,7 +31,7 @@ namespace DaskPS.Cmdlets.Scripts
     {
         private readonly TaskCompletionSource<ScriptOutcome> _outcome = new TaskCompletionSource<ScriptOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public ScriptRequest(ScriptBody body, object? input, bool hasInput, object?[] arguments, System.Collections.Hashtable usingValues)
+        public ScriptRequest(ScriptBody body, object? input, bool hasInput, object?[] arguments, System.Collections.Hashtable? usingValues)
         {
             Body = body.Block;
             Inline = body.Inline;
@@ -50,7 +50,8 @@ namespace DaskPS.Cmdlets.Scripts
 
         public object?[] Arguments { get; }
 
-        public System.Collections.Hashtable Using { get; }
+        /// <summary>The captured $using: values, or null when the body has none.</summary>
+        public System.Collections.Hashtable? Using { get; }
 
         internal Task<ScriptOutcome> Outcome => _outcome.Task;
 
@@ -249,7 +250,12 @@ catch {
         /// </summary>
         private void RunInline(ScriptRequest request)
         {
-            var variables = new List<PSVariable>(2) { new PSVariable("_", request.Input), new PSVariable(ScriptTask.UsingVariable, request.Using) };
+            var variables = new List<PSVariable>(2) { new PSVariable("_", request.Input) };
+            if (request.Using is not null)
+            {
+                variables.Add(new PSVariable(ScriptTask.UsingVariable, request.Using));
+            }
+
             Collection<PSObject> output;
             try
             {
