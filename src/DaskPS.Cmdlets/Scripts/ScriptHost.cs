@@ -61,16 +61,18 @@ namespace DaskPS.Cmdlets.Scripts
     }
 
     /// <summary>
-    /// A warm runspace whose one pipeline runs its tasks one after another: a loop script takes each task from here and
-    /// runs its body. A new pipeline per task costs more than a small task itself (its set-up and tear-down are most of
-    /// a tenth of a millisecond); the loop costs a few microseconds. Stopping a task stops the loop's pipeline
+    /// A warm runspace whose one pipeline runs its tasks one after another: a loop script asks this host for the next
+    /// task, the host runs the bodies that can run inline itself, and the loop runs the others as commands. A new
+    /// pipeline per task costs more than a small task itself (its set-up and tear-down are most of a tenth of a
+    /// millisecond); the loop costs a few microseconds. Stopping a task stops the loop's pipeline
     /// (PowerShell's own stop: the body's finally blocks run); the next task starts a new loop in the same runspace.
     /// </summary>
     internal sealed class ScriptHost : IDisposable
     {
         // Most tasks never reach the loop's body: NextCommand runs the bodies that can run inline (ScriptBody) itself,
-        // inside the outer try, so that an error ending a statement ends the body, as it does inside the inner try; it
-        // hands over only the bodies that run as a command. Such a body runs in a do-while of its own, so a break or
+        // inside the outer try, so that an error ending a statement ends the body, as it does inside the inner try (the
+        // outer catch ends the task with anything that escapes the host itself); it hands over only the bodies that run
+        // as a command. Such a body runs in a do-while of its own, so a break or
         // continue it leaves unhandled ends the body (as it would end a pipeline of its own) rather than the loop. $_ is
         // set in the loop's scope, the body's parent. NextCommand ends the previous task, so a body that returns needs
         // no call of its own: every operation here is paid per task, and in a session still compiling PowerShell each
