@@ -138,6 +138,15 @@ Describe 'Script blocks as tasks' {
         $one | Should -Be 1, 2, 3
     }
 
+    It 'keeps the variables, functions and strict mode a task sets to that task' {
+        # One after another on one worker's warm runspaces.
+        $target = (Get-DaskWorker -Name 'tasks-1').Address
+        Submit-DaskTask { $left = 'behind'; function Get-Left { 'behind' }; Set-StrictMode -Version Latest; 'set' } -Workers $target |
+            Get-DaskResult | Should -Be 'set'
+        Submit-DaskTask { "[$left][$(Test-Path Function:\Get-Left)][$undefined]" } -Workers $target | Get-DaskResult |
+            Should -Be '[][False][]'
+    }
+
     It 'reports an error thrown from .NET in a task as PowerShell does' {
         Submit-DaskTask { [int]::Parse('nope') } | Get-DaskResult -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs[0].Exception.RemoteType | Should -Be 'System.Management.Automation.MethodInvocationException'
