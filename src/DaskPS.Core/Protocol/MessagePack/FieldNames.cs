@@ -24,24 +24,17 @@ namespace DaskPS.Protocol.MessagePack
                 return Utf8.GetString(utf8);
             }
 
-            uint hash = 2166136261;
-            bool ascii = true;
-            foreach (byte b in utf8)
-            {
-                hash = (hash ^ b) * 16777619;
-                ascii &= b < 0x80;
-            }
-
-            // Only ASCII names: their bytes compare with their chars one for one. A race between threads costs a miss.
-            int slot = (int)(hash & (Slots - 1));
+            int slot = MsgKeyComparer.Fnv(utf8) & (Slots - 1);
             string? cached = Table[slot];
             if (cached is not null && Matches(cached, utf8))
             {
                 return cached;
             }
 
+            // Only ASCII names are kept (as many chars as bytes): their bytes compare with their chars one for one.
+            // A race between threads costs a miss.
             string name = Utf8.GetString(utf8);
-            if (ascii)
+            if (name.Length == utf8.Length)
             {
                 Table[slot] = name;
             }

@@ -123,7 +123,8 @@ namespace DaskPS.Protocol.MessagePack
             }
         }
 
-        private static int Fnv(byte[] bytes)
+        /// <summary>FNV-1a over the bytes: cheap, and spreads the short keys of dask's messages well.</summary>
+        internal static int Fnv(ReadOnlySpan<byte> bytes)
         {
             uint hash = 2166136261;
             foreach (byte b in bytes)
