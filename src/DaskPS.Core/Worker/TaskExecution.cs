@@ -70,7 +70,7 @@ namespace DaskPS.Worker
                 if (_table.Data.Contains(key))
                 {
                     // The value is already here (e.g. a replica): report it instead of computing it again.
-                    task.State = WorkerTaskState.Finished;
+                    task.Finish();
                     double now = WorkerClock.Now();
                     ReportFinished(task, DaskSerialization.SizeOf(_table.Data.Payload(key)!), "object", now, now + MinimumDuration);
                     return;
@@ -306,13 +306,13 @@ namespace DaskPS.Worker
                 }
                 else if (failure is null)
                 {
-                    task.State = WorkerTaskState.Finished;
+                    task.Finish();
                     long size = _table.Data.Put(task.Key, payload!);
                     ReportFinished(task, size, typeName, start, stopped);
                 }
                 else
                 {
-                    task.State = WorkerTaskState.Finished;
+                    task.Finish();
                     ReportErred(task, failure, start, stopped);
                 }
             }

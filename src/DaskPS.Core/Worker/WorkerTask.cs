@@ -34,7 +34,7 @@ namespace DaskPS.Worker
         public object Key { get; }
 
         /// <summary>The compute-task, kept for the run_spec and for echoing release-specific fields.</summary>
-        public ComputeTask Message { get; }
+        public ComputeTask Message { get; private set; }
 
         public object?[] Priority => Message.Priority;
 
@@ -103,6 +103,17 @@ namespace DaskPS.Worker
             GiveUp = null;
             Ended?.TrySetResult(true);
             Ended = null;
+        }
+
+        /// <summary>
+        /// The task ran (or its value was here already): from now on the record only answers for its key. It lets the
+        /// run_spec and who_has go, as a finished record lives until the scheduler frees the key, often as long as a
+        /// client holds it, and would otherwise keep the whole decoded compute-task alive with it.
+        /// </summary>
+        public void Finish()
+        {
+            State = WorkerTaskState.Finished;
+            Message = Message.Spent();
         }
 
         public override string ToString() => $"{Key} ({State})";

@@ -234,6 +234,32 @@ namespace DaskPS.Core.Tests.Dialects
             Assert.Equal("Max", Dialect("2023.4.0").DecodeComputeTask(message).ReadSpec().Function.Get("method"));
         }
 
+        [Fact]
+        public void ATaskThatHasRunKeepsItsKeyAndRunButLetsTheDecodedMessageGo()
+        {
+            (ComputeTask spent, WeakReference message) = SpentTask();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+
+            Assert.False(message.IsAlive);
+            Assert.Equal(("k", 7L), (spent.Key, spent.RunId));
+            Assert.Equal(new object?[] { 1L, 2L }, spent.Priority);
+            Assert.Empty(spent.WhoHas);
+            Assert.Throws<InvalidOperationException>(() => spent.ReadSpec());
+        }
+
+        // Not inlined: the message must be unreachable from the test's own frame when it collects.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static (ComputeTask Spent, WeakReference Message) SpentTask()
+        {
+            MsgMap message = ComputeTask(Array.Empty<object?>()).With("run_id", 7L).With("priority", new object?[] { 1L, 2L })
+                .With("who_has", new MsgMap().With("dep", new object?[] { "tcp://127.0.0.1:1" }));
+            ComputeTask task = Dialect("2024.12.1").DecodeComputeTask(message);
+            Assert.Single(task.WhoHas);
+            return (task.Spent(), new WeakReference(message));
+        }
+
         [Theory]
         [InlineData("2023.4.0")]
         [InlineData("2024.6.2")]

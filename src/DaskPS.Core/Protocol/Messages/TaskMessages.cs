@@ -10,7 +10,16 @@ namespace DaskPS.Protocol.Messages
     /// a task that is not DaskPS's fails alone (<see cref="TaskNotRunnableException"/>) instead of breaking the stream.
     /// </summary>
     public sealed record ComputeTask(
-        object? Key, object?[] Priority, IReadOnlyDictionary<object, IReadOnlyList<string>> WhoHas, object? RunId, Func<TaskSpec> ReadSpec);
+        object? Key, object?[] Priority, IReadOnlyDictionary<object, IReadOnlyList<string>> WhoHas, object? RunId, Func<TaskSpec> ReadSpec)
+    {
+        private static readonly IReadOnlyDictionary<object, IReadOnlyList<string>> NoDependencies = new Dictionary<object, IReadOnlyList<string>>();
+
+        // Captures nothing: a closure over this record would keep the decoded message alive after all.
+        private static readonly Func<TaskSpec> SpecGone = () => throw new InvalidOperationException("The task has run: its run_spec is gone.");
+
+        /// <summary>This task without its run_spec and who_has: what the record of a task that has run still needs.</summary>
+        public ComputeTask Spent() => this with { WhoHas = NoDependencies, ReadSpec = SpecGone };
+    }
 
     /// <summary>
     /// What a worker reports about a task it ran: the common part of task-finished and task-erred. Unix seconds;
