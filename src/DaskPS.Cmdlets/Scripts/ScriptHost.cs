@@ -29,7 +29,10 @@ namespace DaskPS.Cmdlets.Scripts
     /// <summary>One task for a <see cref="ScriptHost"/>; the loop script reads its properties.</summary>
     internal sealed class ScriptRequest
     {
-        private readonly TaskCompletionSource<ScriptOutcome> _outcome = new TaskCompletionSource<ScriptOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations run on the thread that ends the task, this runspace's: the worker reports the result from there
+        // and starts its next task there too, which this host then finds posted without waiting for it. Nothing here
+        // holds the gate while it ends a task.
+        private readonly TaskCompletionSource<ScriptOutcome> _outcome = new TaskCompletionSource<ScriptOutcome>();
 
         public ScriptRequest(ScriptBody body, object? input, bool hasInput, object?[] arguments, System.Collections.Hashtable? usingValues)
         {
@@ -241,6 +244,21 @@ catch {
                 Monitor.Pulse(_gate);
             }
 
+            // Closing waits for the loop's pipeline to end. On the loop's own thread (a task's end runs the worker's
+            // next steps there, a surplus runspace's disposal among them) it would wait for itself: there the runspace
+            // closes on the pool, once the loop has returned.
+            if (Runspace.DefaultRunspace == Runspace)
+            {
+                _ = Task.Run(Close);
+            }
+            else
+            {
+                Close();
+            }
+        }
+
+        private void Close()
+        {
             Runspace.Dispose();
             _shell?.Dispose();
         }

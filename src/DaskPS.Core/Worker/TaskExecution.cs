@@ -29,6 +29,12 @@ namespace DaskPS.Worker
         private readonly DaskLogger _log;
         private readonly CancellationToken _stopping;
         private readonly SemaphoreSlim _slots;
+        private const int MaxStartsInside = 4;
+
+        /// <summary>Runs this thread is starting from inside the end of another (see Dispatch).</summary>
+        [ThreadStatic]
+        private static int t_startsInside;
+
         private readonly HashSet<WorkerTask> _running = new HashSet<WorkerTask>();
         private int _tasksRun;
 
@@ -100,8 +106,17 @@ namespace DaskPS.Worker
             Dispatch();
         }
 
-        /// <summary>Starts ready tasks while slots are free and the worker is not paused.</summary>
-        public void Dispatch()
+        /// <summary>Starts ready tasks on the thread pool while slots are free and the worker is not paused.</summary>
+        public void Dispatch() => Dispatch(afterRun: false);
+
+        /// <param name="afterRun">
+        /// A run just ended on this thread: it starts the next runs itself. Every runtime returns from RunAsync promptly
+        /// (its code runs on a thread of its own), so this thread is soon free again, and the runtime's thread that ended
+        /// a run (a runspace's) takes the next task without a hand-off to the pool and back: at thousands of tasks a second
+        /// those hand-offs were most of the worker's context switches. Arrivals still start on the pool, so that a task's
+        /// set-up never holds up the comm that read it.
+        /// </param>
+        private void Dispatch(bool afterRun)
         {
             while (true)
             {
@@ -116,7 +131,24 @@ namespace DaskPS.Worker
                     task = _table.StartNext();
                 }
 
-                _ = Task.Run(() => ExecuteAsync(task));
+                // A run that ends at once (it failed before a runtime took it) starts the next one from inside itself:
+                // past a few such runs in a row, the rest go to the pool, so that the stack stays shallow.
+                if (afterRun && t_startsInside < MaxStartsInside)
+                {
+                    t_startsInside++;
+                    try
+                    {
+                        _ = ExecuteAsync(task);
+                    }
+                    finally
+                    {
+                        t_startsInside--;
+                    }
+                }
+                else
+                {
+                    _ = Task.Run(() => ExecuteAsync(task));
+                }
             }
         }
 
@@ -317,7 +349,7 @@ namespace DaskPS.Worker
                 }
             }
 
-            Dispatch();
+            Dispatch(afterRun: true);
         }
 
         private void ReportFinished(WorkerTask task, long size, string typeName, double start, double stop)
