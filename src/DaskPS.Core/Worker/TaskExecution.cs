@@ -22,6 +22,9 @@ namespace DaskPS.Worker
         // A zero duration makes the 2022.12 scheduler's work stealing assert and remove this worker.
         private const double MinimumDuration = 1e-6;
 
+        // Runs started from inside the end of another, nested on one thread, before the next goes to the pool.
+        private const int MaxStartsInside = 4;
+
         private readonly DaskWorker _worker;
         private readonly WorkerTaskTable _table;
         private readonly DataTransfers _transfers;
@@ -29,14 +32,12 @@ namespace DaskPS.Worker
         private readonly DaskLogger _log;
         private readonly CancellationToken _stopping;
         private readonly SemaphoreSlim _slots;
-        private const int MaxStartsInside = 4;
+        private readonly HashSet<WorkerTask> _running = new HashSet<WorkerTask>();
+        private int _tasksRun;
 
         /// <summary>Runs this thread is starting from inside the end of another (see Dispatch).</summary>
         [ThreadStatic]
         private static int t_startsInside;
-
-        private readonly HashSet<WorkerTask> _running = new HashSet<WorkerTask>();
-        private int _tasksRun;
 
         public TaskExecution(DaskWorker worker, WorkerTaskTable table, DataTransfers transfers, IReadOnlyDictionary<string, ITaskRuntime> runtimes, DaskWorkerOptions options, CancellationToken stopping)
         {

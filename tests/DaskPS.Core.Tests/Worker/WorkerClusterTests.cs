@@ -131,6 +131,26 @@ namespace DaskPS.Core.Tests.Worker
         }
 
         [Fact]
+        public async Task ALongRunOfTasksThatFailBeforeTheyStartFailsEachAndTheWorkersGoOn()
+        {
+            // Names of their own: not one task group, so the scheduler sends them all at once rather than queueing them.
+            string run = Guid.NewGuid().ToString("N");
+            DaskNode[] unrunnable = Enumerable.Range(0, 2000)
+                .Select(i => DaskNode.Task("no-such-runtime", new MsgMap().With("i", (long)i), Array.Empty<object?>(), name: $"unrunnable{i}x{run}"))
+                .ToArray();
+
+            Client.Submit(unrunnable);
+
+            foreach (DaskNode node in unrunnable)
+            {
+                var error = await Assert.ThrowsAsync<DaskTaskException>(() => Client.WaitAsync(node).WaitAsync(Deadline));
+                Assert.Contains("no 'no-such-runtime' runtime", error.RemoteMessage);
+            }
+
+            Assert.Equal(3L, await Client.ResultAsync(Client.Submit(DaskNode.Call(Functions, "Add", new object?[] { 1L, 2L }))).WaitAsync(Deadline));
+        }
+
+        [Fact]
         public async Task DaskRetriesRerunAFlakyTask()
         {
             string tag = "flaky-" + Guid.NewGuid().ToString("N");
