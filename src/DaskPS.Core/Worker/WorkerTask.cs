@@ -33,7 +33,7 @@ namespace DaskPS.Worker
 
         public object Key { get; }
 
-        /// <summary>The compute-task, kept for the run_spec and for echoing release-specific fields.</summary>
+        /// <summary>The compute-task, kept for the run_spec and for echoing release-specific fields; once the task has run, without its run_spec and who_has (<see cref="Finish"/>).</summary>
         public ComputeTask Message { get; private set; }
 
         public object?[] Priority => Message.Priority;
